@@ -1,0 +1,59 @@
+# vfio-pci-pm bench: one entry point.  See README.md.
+SHELL := /bin/bash
+S := scripts
+
+BASE ?=
+KASAN ?=
+TOPOLOGY ?= default
+APPEND ?=
+QEMU ?=
+CMD ?= true
+export CMD
+
+kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
+
+.PHONY: all deps base tree export kernel selftests vm check run clean help
+all: help
+
+help:
+	@echo "make check          build, boot and test the series (what CI runs)"
+	@echo "make run            boot the patched kernel and show the devices' power state"
+	@echo "make tree           prepare build/linux: base + patches/ (git am)"
+	@echo "make export         rewrite patches/ from build/linux base..HEAD"
+	@echo "make kernel [BASE=1] [KASAN=1]   build the patched (or base) kernel"
+	@echo "make selftests [BASE=1]          build the VFIO selftests"
+	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=portpm] [APPEND=...] [QEMU=...]"
+
+deps:
+	@$(S)/host-deps.sh
+
+base: deps
+	@$(S)/base-repo.sh >/dev/null
+
+tree: base
+	@$(S)/tree.sh
+
+export:
+	@$(S)/export.sh
+
+build/linux/.git:
+	@$(MAKE) --no-print-directory tree
+
+kernel: deps build/linux/.git
+	@$(S)/build-kernel.sh $(kflags)
+
+selftests: kernel
+	@$(S)/build-selftests.sh $(if $(BASE),--base)
+
+vm: deps
+	@$(S)/vm.sh $(if $(BASE),--base) --topology $(TOPOLOGY) \
+		$(if $(APPEND),--append "$(APPEND)") $(if $(QEMU),--qemu "$(QEMU)") -- bash -c "$$CMD"
+
+check: deps
+	@$(S)/check.sh $(if $(KASAN),--kasan)
+
+run: deps
+	@$(S)/run.sh
+
+clean:
+	rm -rf build

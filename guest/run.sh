@@ -1,0 +1,47 @@
+#!/bin/bash
+# Runs inside the guest, chrooted into the host's userland (see guest/init).
+# Binds the emulated endpoints to vfio-pci with the upstream selftests'
+# setup.sh, runs the command that scripts/vm.sh left in the results
+# directory, and records its output, exit status and the kernel log.
+results=
+for a in $(cat /proc/cmdline); do
+	case $a in vfiopm.results=*) results=${a#vfiopm.results=} ;; esac
+done
+# shellcheck disable=SC1091
+. "$results/guest.env"
+export VFIO_PM_TOP VFIO_PM_SRC VFIO_PM_RESULTS VFIO_PM_TOPOLOGY
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TMPDIR=/tmp
+
+out=/dev/ttyS1
+stty -F $out raw -echo 2>/dev/null
+
+# Find the endpoints by vendor:device.
+declare -A ids=([igb]=8086:10c9 [nvme]=1b36:0010 [e1000e]=8086:10d3)
+VFIO_PM_DEVICES=
+for d in /sys/bus/pci/devices/*; do
+	id=$(sed 's/^0x//' "$d/vendor"):$(sed 's/^0x//' "$d/device")
+	for n in "${!ids[@]}"; do
+		if [ "${ids[$n]}" = "$id" ] && [ ! -e "$d/physfn" ]; then
+			bdf=$(basename "$d")
+			VFIO_PM_DEVICES="$VFIO_PM_DEVICES $n=$bdf"
+			export "VFIO_PM_BDF_$n=$bdf"
+		fi
+	done
+done
+VFIO_PM_DEVICES=$(echo "$VFIO_PM_DEVICES" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/^ *//; s/ *$//')
+export VFIO_PM_DEVICES
+
+{
+	if [ "$VFIO_PM_BIND" = 1 ]; then
+		for nb in $VFIO_PM_DEVICES; do
+			"$VFIO_PM_SRC/tools/testing/selftests/vfio/scripts/setup.sh" "${nb#*=}" >/dev/null ||
+				echo "run.sh: setup.sh ${nb#*=} failed"
+		done
+	fi
+	cd "$VFIO_PM_TOP" && bash "$results/cmd.sh"
+} 2>&1 | tee "$results/cmd.out" >$out
+rc=${PIPESTATUS[0]}
+dmesg >"$results/dmesg.txt"
+echo "$rc" >"$results/exit-status"
+sync

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Runs in the guest (through scripts/vm.sh): every test binary given, on every
+# emulated endpoint, each in all the IOMMU modes its fixtures declare.  TAP
+# output goes to $VFIO_PM_RESULTS/<tag>/<test>@<device>.tap and the exit
+# status to ...rc.
+#   selftests.sh TAG BINDIR TEST...
+set -u
+tag=$1 bin=$2
+shift 2
+out=$VFIO_PM_RESULTS/$tag
+mkdir -p "$out"
+for nb in $VFIO_PM_DEVICES; do
+	name=${nb%%=*} bdf=${nb#*=}
+	for t in "$@"; do
+		f=$out/$t@$name
+		start=$(date +%s.%N)
+		timeout -k 5 "${VFIO_PM_TEST_TIMEOUT:-600}" "$bin/$t" "$bdf" >"$f.tap" 2>&1
+		rc=$?
+		end=$(date +%s.%N)
+		echo "$rc" >"$f.rc"
+		printf '%-36s %-7s rc=%-3s %6.1fs\n' "$t" "$name" "$rc" "$(echo "$end - $start" | bc)"
+	done
+done

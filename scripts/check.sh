@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# make check: the series, patch by patch, then the patched kernel in the
+# guest.  Stops at the first failing stage and names its log.
+#   check.sh [--kasan]
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
+logs=$top/build/check
+rm -rf "$logs"
+mkdir -p "$logs"
+kflags=()
+[ "${1:-}" = --kasan ] && kflags=(--kasan)
+
+t0=$(date +%s)
+stage_start=$t0
+stage() {
+	stage_name=$1
+	stage_start=$(date +%s)
+	printf '== %s\n' "$stage_name"
+}
+ok() {
+	printf '   ok: %s (%ds)\n' "${1:-$stage_name}" $(($(date +%s) - stage_start))
+}
+die() {
+	printf '   FAILED: %s\n' "$1"
+	[ -n "${2:-}" ] && printf '   log: %s\n' "$2"
+	printf 'check failed at stage "%s" after %ds\n' "$stage_name" $(($(date +%s) - t0))
+	printf '0 passed, 1 failed\n'
+	exit 1
+}
+
+# --- a. the series, one patch at a time -----------------------------------
+stage "base tree and base build"
+FORCE=1 "$here/tree.sh" >"$logs/tree.log" 2>&1 || die "patches/ do not apply (git am)" "$logs/tree.log"
+tree=$top/build/linux
+"$here/build-kernel.sh" --base >"$logs/build-base.log" 2>&1 || die "base kernel build" "$logs/build-base.log"
+norm() { # warnings of drivers/vfio without line numbers, sorted
+	grep -E '^[^ ]*drivers/vfio/[^:]*:[0-9]+(:[0-9]+)?: (warning|error)' "$1" |
+		sed -E 's#^.*/(drivers/vfio/[^:]*):[0-9]+(:[0-9]+)?:#\1:#' | sort -u
+}
+norm "$cache/out/base-w1/vfio-warnings.log" >"$logs/base-warnings.txt"
+ok "base built; drivers/vfio has $(wc -l <"$logs/base-warnings.txt") W=1/sparse warning(s) on the base"
+
+mapfile -t commits < <(git -C "$tree" rev-list --reverse base..HEAD)
+mapfile -t files < <(grep -v '^#' "$top/patches/series" 2>/dev/null | grep -v '^$')
+[ ${#commits[@]} = ${#files[@]} ] || { stage "series"; die "patches/series lists ${#files[@]} patch(es) but ${#commits[@]} applied"; }
+for i in "${!commits[@]}"; do
+	p=${files[$i]}
+	stage "patch $((i + 1))/${#commits[@]}: $p"
+	(cd "$tree" && ./scripts/checkpatch.pl --strict --terse --show-types \
+		--ignore MISSING_SIGN_OFF,NO_AUTHOR_SIGN_OFF "$top/patches/$p") >"$logs/checkpatch-$p.log" 2>&1
+	if grep -qE '(ERROR|WARNING|CHECK):' "$logs/checkpatch-$p.log"; then
+		cat "$logs/checkpatch-$p.log"
+		die "checkpatch --strict: $p" "$logs/checkpatch-$p.log"
+	fi
+	ok "checkpatch --strict clean (missing Signed-off-by expected)"
+	"$here/build-kernel.sh" --rev "${commits[$i]}" --log "$logs/build-$p.log" >/dev/null 2>"$logs/build-$p.err" ||
+		{ cat "$logs/build-$p.err"; die "kernel build at $p" "$logs/build-$p.log"; }
+	norm "$cache/out/patched-w1/vfio-warnings.log" >"$logs/warnings-$p.txt"
+	new=$(comm -13 "$logs/base-warnings.txt" "$logs/warnings-$p.txt")
+	if [ -n "$new" ]; then
+		echo "$new"
+		grep -F -f <(echo "$new" | cut -d: -f1 | sort -u) "$cache/out/patched-w1/vfio-warnings.log" | head -n 20
+		die "new W=1/sparse warnings in drivers/vfio with $p" "$cache/out/patched-w1/vfio-warnings.log"
+	fi
+	ok "builds; no new W=1/sparse warnings in drivers/vfio"
+done
+
+# --- b. the patched kernel and the selftests -------------------------------
+stage "patched kernel${kflags:+ (KASAN)}"
+"$here/build-kernel.sh" "${kflags[@]}" >"$logs/build-patched.log" 2>&1 || die "patched kernel build" "$logs/build-patched.log"
+ok
+stage "VFIO selftests build (patched tree, its own uAPI headers)"
+bin=$("$here/build-selftests.sh" 2>"$logs/selftests-build.log") || die "selftests build" "$logs/selftests-build.log"
+mapfile -t tests < <(make -s -C "$cache/src/patched/tools/testing/selftests/vfio" -f Makefile -f - print-tests <<<'print-tests: ; @echo $(TEST_GEN_PROGS)' 2>/dev/null |
+	tr ' ' '\n' | sed 's#.*/##' | grep -v '^$')
+[ ${#tests[@]} -gt 0 ] || die "no selftests found"
+ok "${#tests[@]} test programs: ${tests[*]}"
+
+# --- c. boot and run every selftest on every device --------------------------
+kernel=$cache/out/patched/arch/x86/boot/bzImage
+[ ${#kflags[@]} -gt 0 ] && kernel=$cache/out/patched-kasan/arch/x86/boot/bzImage
+run_guest() { # topology tag tests...
+	local topo=$1 tag=$2
+	shift 2
+	stage "guest ($topo topology): selftests"
+	"$here/vm.sh" --kernel "$kernel" --topology "$topo" --results "$logs/vm-$tag" \
+		-- "$top/guest/selftests.sh" "$tag" "$bin" "$@" 2>&1 | sed 's/^/   /'
+	local rc=${PIPESTATUS[0]}
+	[ "$rc" = 125 ] && die "the guest did not finish" "$logs/vm-$tag/console.log"
+	stage "guest ($topo topology): kernel log scan"
+	"$here/scan-log.sh" "$logs/vm-$tag/console.log" "$logs/vm-$tag/dmesg.txt" >"$logs/scan-$tag.log" ||
+		{ cat "$logs/scan-$tag.log"; die "kernel log reports (WARNING/BUG/lockdep/KASAN/hung task)" "$logs/vm-$tag/console.log"; }
+	ok "no WARNING, BUG, lockdep, KASAN or hung-task report"
+}
+run_guest default selftests "${tests[@]}"
+dirs=("$logs/vm-selftests/selftests")
+
+# --- d. results -------------------------------------------------------------
+stage "results"
+"$here/tap-report.py" "${dirs[@]}" >"$logs/report.txt"
+trc=$?
+sed '$d' "$logs/report.txt" | sed '/^$/d'
+printf 'check: %s in %ds\n' "$([ $trc = 0 ] && echo passed || echo FAILED)" $(($(date +%s) - t0))
+tail -n 1 "$logs/report.txt"
+exit $trc

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Boot the bench guest and run a command in it.
+#
+#   vm.sh [options] [--] CMD...
+#
+#   --kernel PATH     bzImage to boot (default: the patched build in the cache)
+#   --base            boot the unpatched base build
+#   --topology T      default | portpm (root ports hotplug=off, pcie_port_pm=force)
+#   --append "ARGS"   extra kernel command-line arguments
+#   --qemu "ARGS"     extra QEMU arguments (word-split)
+#   --results DIR     results directory shared with the guest (default: build/results/vm)
+#   --timeout S       kill the guest after S seconds (default 1800)
+#   --no-bind         do not bind the endpoints to vfio-pci
+#
+# In the guest CMD runs with bash in the host's userland (host root, read-only
+# over 9p), in the repository's directory, with:
+#   VFIO_PM_DEVICES   "name=BDF ..." for the emulated endpoints (igb nvme e1000e)
+#   VFIO_PM_BDF_<name>  the BDF of each endpoint
+#   VFIO_PM_RESULTS   the results directory (writable, shared with the host)
+#   VFIO_PM_SRC       the kernel source the guest was built from
+#   VFIO_PM_TOPOLOGY  default | portpm
+# CMD's output is streamed here and kept in DIR/cmd.out; the guest's kernel
+# log is in DIR/console.log and DIR/dmesg.txt.  Exit status: CMD's, or 125
+# when the guest did not finish.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
+
+kernel= variant=patched topology=default append= qemu_extra= timeout=1800 bind=1
+results=$top/build/results/vm
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--base) variant=base ;;
+	--topology) topology=$2; shift ;;
+	--append) append=$2; shift ;;
+	--qemu) qemu_extra=$2; shift ;;
+	--results) results=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--no-bind) bind=0 ;;
+	--) shift; break ;;
+	-*) echo "vm: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -gt 0 ] || set -- true
+
+if [ -z "$kernel" ]; then
+	kernel=$cache/out/$variant/arch/x86/boot/bzImage
+fi
+[ -f "$kernel" ] || { echo "vm: no kernel at $kernel (make kernel)" >&2; exit 2; }
+if [ $variant = base ]; then
+	src=$cache/src/base
+else
+	src=$cache/src/patched
+fi
+initrd=$("$here/initramfs.sh")
+
+mkdir -p "$results"
+results=$(cd "$results" && pwd)
+rm -f "$results"/{cmd.sh,cmd.out,console.log,dmesg.txt,exit-status,guest.env}
+printf '%q ' "$@" >"$results/cmd.sh"
+echo >>"$results/cmd.sh"
+cat >"$results/guest.env" <<ENV
+VFIO_PM_TOP=$(printf %q "$top")
+VFIO_PM_SRC=$(printf %q "$src")
+VFIO_PM_RESULTS=$(printf %q "$results")
+VFIO_PM_TOPOLOGY=$topology
+VFIO_PM_BIND=$bind
+ENV
+
+accel=$("$here/accel.sh" "$kernel" "$initrd")
+
+hotplug=
+cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64"
+case $topology in
+default) ;;
+portpm) hotplug=",hotplug=off"; cmdline="$cmdline pcie_port_pm=force" ;;
+*) echo "vm: unknown topology $topology" >&2; exit 2 ;;
+esac
+cmdline="$cmdline vfiopm.results=$results vfiopm.runner=$top/guest/run.sh $append"
+
+# One endpoint behind each root port: igb (NoSoftRst-), nvme (NoSoftRst+),
+# e1000e (NoSoftRst-).  The ports sit at 00:02.0, 00:03.0, 00:04.0.
+devices=(
+	-device "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x2$hotplug"
+	-netdev user,id=n1,restrict=on -device igb,bus=rp1,netdev=n1
+	-device "pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=0x3$hotplug"
+	-device nvme,bus=rp2,serial=vfiopm0
+	-device "pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3,addr=0x4$hotplug"
+	-netdev user,id=n3,restrict=on -device e1000e,bus=rp3,netdev=n3
+)
+
+# shellcheck disable=SC2206
+extra=($qemu_extra)
+echo "vm: accel=$accel topology=$topology kernel=$kernel" >&2
+set +e
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-machine q35,kernel-irqchip=split,accel="$accel" -cpu max -smp 2 -m 2G \
+	-device intel-iommu,intremap=on \
+	-display none -vga none -no-reboot -monitor none \
+	-chardev stdio,id=out,signal=off -serial file:"$results/console.log" -serial chardev:out \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	-fsdev local,id=fs0,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot,bus=pcie.0,addr=0x10 \
+	-fsdev local,id=fs1,path="$results",security_model=none,multidevs=remap \
+	-device virtio-9p-pci,fsdev=fs1,mount_tag=results,bus=pcie.0,addr=0x11 \
+	"${devices[@]}" "${extra[@]}" </dev/null
+qrc=$?
+set -e
+if [ ! -f "$results/exit-status" ]; then
+	[ $qrc = 124 ] && echo "vm: guest timed out after ${timeout}s" >&2
+	echo "vm: guest did not finish (qemu exit $qrc); console log: $results/console.log" >&2
+	tail -n 30 "$results/console.log" >&2 || true
+	exit 125
+fi
+exit "$(cat "$results/exit-status")"
