@@ -1,6 +1,8 @@
 # vfio-pci-pm bench: one entry point.  See README.md.
 SHELL := /bin/bash
 S := scripts
+# Debian's tools first (checkpatch's spdxcheck needs the system python3-ply)
+export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 BASE ?=
 KASAN ?=

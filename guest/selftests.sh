@@ -2,7 +2,7 @@
 # Runs in the guest (through scripts/vm.sh): every test binary given, on every
 # emulated endpoint, each in all the IOMMU modes its fixtures declare.  TAP
 # output goes to $VFIO_PM_RESULTS/<tag>/<test>@<device>.tap and the exit
-# status to ...rc.
+# status to ...rc.  VFIO_PM_ONLY=<device name> limits the run to that device.
 #   selftests.sh TAG BINDIR TEST...
 set -u
 tag=$1 bin=$2
@@ -11,6 +11,7 @@ out=$VFIO_PM_RESULTS/$tag
 mkdir -p "$out"
 for nb in $VFIO_PM_DEVICES; do
 	name=${nb%%=*} bdf=${nb#*=}
+	[ -n "${VFIO_PM_ONLY:-}" ] && [ "$VFIO_PM_ONLY" != "$name" ] && continue
 	for t in "$@"; do
 		f=$out/$t@$name
 		start=$(date +%s.%N)

@@ -81,21 +81,33 @@ ok "${#tests[@]} test programs: ${tests[*]}"
 # --- c. boot and run every selftest on every device --------------------------
 kernel=$cache/out/patched/arch/x86/boot/bzImage
 [ ${#kflags[@]} -gt 0 ] && kernel=$cache/out/patched-kasan/arch/x86/boot/bzImage
-run_guest() { # topology tag tests...
-	local topo=$1 tag=$2
+run_guest() { # name topology env-assignments -- tests...
+	local name=$1 topo=$2
 	shift 2
-	stage "guest ($topo topology): selftests"
-	"$here/vm.sh" --kernel "$kernel" --topology "$topo" --results "$logs/vm-$tag" \
-		-- "$top/guest/selftests.sh" "$tag" "$bin" "$@" 2>&1 | sed 's/^/   /'
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	stage "guest $name ($topo topology)"
+	"$here/vm.sh" --kernel "$kernel" --topology "$topo" --results "$logs/vm-$name" --timeout 1500 \
+		-- env "${envs[@]}" "$top/guest/selftests.sh" "$topo" "$bin" "$@" 2>&1 | sed 's/^/   /'
 	local rc=${PIPESTATUS[0]}
-	[ "$rc" = 125 ] && die "the guest did not finish" "$logs/vm-$tag/console.log"
-	stage "guest ($topo topology): kernel log scan"
-	"$here/scan-log.sh" "$logs/vm-$tag/console.log" "$logs/vm-$tag/dmesg.txt" >"$logs/scan-$tag.log" ||
-		{ cat "$logs/scan-$tag.log"; die "kernel log reports (WARNING/BUG/lockdep/KASAN/hung task)" "$logs/vm-$tag/console.log"; }
-	ok "no WARNING, BUG, lockdep, KASAN or hung-task report"
+	[ "$rc" = 125 ] && die "the guest did not finish" "$logs/vm-$name/console.log"
+	"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" >"$logs/scan-$name.log" ||
+		{ cat "$logs/scan-$name.log"; die "guest kernel log has a WARNING/BUG/lockdep/KASAN/hung-task report" "$logs/vm-$name/console.log"; }
+	ok "guest log clean (no WARNING, BUG, lockdep, KASAN or hung-task report)"
+	dirs+=("$logs/vm-$name/$topo")
 }
-run_guest default selftests "${tests[@]}"
-dirs=("$logs/vm-selftests/selftests")
+dirs=()
+# Every selftest on every device, one boot per device, default topology.
+for dev in igb nvme e1000e; do
+	run_guest "$dev" default VFIO_PM_ONLY=$dev -- "${tests[@]}"
+done
+# The power-management test again with runtime-PM capable root ports.
+pmtests=()
+for t in "${tests[@]}"; do case $t in vfio_pci_pm*) pmtests+=("$t") ;; esac; done
+if [ ${#pmtests[@]} -gt 0 ]; then
+	run_guest portpm portpm VFIO_PM_EXPECT_PORT_SUSPEND=1 -- "${pmtests[@]}"
+fi
 
 # --- d. results -------------------------------------------------------------
 stage "results"

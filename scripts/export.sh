@@ -24,7 +24,7 @@ if [ "$n" -gt 0 ]; then
 		exit 1
 	fi
 	python3 "$here/cover-letter.py" "$tmp/0000-cover-letter.patch" "$text" \
-		"$(git -C "$tree" log -1 --format=%cD HEAD)"
+		"$(git -C "$tree" log -1 --format=%aD HEAD)"
 fi
 mkdir -p "$out"
 # Keep the hand-written cover text; replace everything generated.

@@ -22,13 +22,13 @@ git config gc.auto 0
 git config core.untrackedCache true
 git tag -f base "$(git -C "$base_repo" rev-parse base)" >/dev/null
 git checkout -q -B master base
-git config user.name >/dev/null || git config user.name "vfio-pci-pm bench"
-git config user.email >/dev/null || git config user.email "vfio-pci-pm@localhost"
+git config user.name "vfio-pci-pm developers"
+git config user.email "vfio-pci-pm@localhost"
 n=0
 if [ -f "$top/patches/series" ]; then
 	while read -r p; do
 		case $p in ''|'#'*|0000-*) continue ;; esac
-		if ! git am -q --keep-cr "$top/patches/$p"; then
+		if ! git am -q --keep-cr --committer-date-is-author-date "$top/patches/$p"; then
 			git am --abort || true
 			echo "tree: patches/$p does not apply" >&2
 			exit 1
