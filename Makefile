@@ -14,7 +14,7 @@ export CMD
 
 kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
 
-.PHONY: all deps base tree export kernel selftests vm check run clean help
+.PHONY: all deps base tree export kernel selftests vm check run latency clean help
 all: help
 
 help:
@@ -59,3 +59,7 @@ run: deps
 
 clean:
 	rm -rf build
+
+latency: deps
+	@$(S)/build-kernel.sh --base >/dev/null && $(S)/build-kernel.sh >/dev/null && \
+		$(S)/build-selftests.sh >/dev/null && $(S)/latency.sh 2 $(TOPOLOGY)

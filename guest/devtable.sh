@@ -1,13 +1,23 @@
 #!/bin/bash
 # Runs in the guest: one line per emulated endpoint with its PM capability
 # (from lspci), its power state and runtime-PM status, and its port's.
-#   devtable.sh [TITLE]
+#   devtable.sh [-n] [-o NAME] [STEP]
+# -n: no header; -o NAME: only that device; STEP: text for the first column.
 set -u
-[ $# -gt 0 ] && echo "$1"
-printf '%-7s %-12s %-9s %-6s %-7s %-10s %-5s | %-12s %-7s %-10s\n' \
-	device bdf driver PMcap flags power_state usage port port_state port_rpm
+header=1 only= step=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) header=0 ;;
+	-o) only=$2; shift ;;
+	*) step=$1 ;;
+	esac
+	shift
+done
+fmt='%-18s %-7s %-12s %-5s %-10s %-16s %-5s | %-12s %-5s %-9s\n'
+[ $header = 1 ] && printf "$fmt" step device bdf PMcap flags power/runtime usage port state runtime
 for nb in $VFIO_PM_DEVICES; do
 	name=${nb%%=*} bdf=${nb#*=}
+	[ -n "$only" ] && [ "$only" != "$name" ] && continue
 	d=/sys/bus/pci/devices/$bdf
 	port=$(basename "$(dirname "$(readlink -f "$d")")")
 	pm=$(lspci -vv -s "$bdf" 2>/dev/null | grep -A2 'Power Management version')
@@ -18,9 +28,8 @@ for nb in $VFIO_PM_DEVICES; do
 	else
 		cap=none flags=-
 	fi
-	drv=$(basename "$(readlink -f "$d/driver" 2>/dev/null)" 2>/dev/null)
-	printf '%-7s %-12s %-9s %-6s %-7s %-10s %-5s | %-12s %-7s %-10s\n' \
-		"$name" "$bdf" "${drv:--}" "$cap" "$flags" \
+	printf "$fmt" "${step:-$(basename "$(readlink -f "$d/driver" 2>/dev/null)")}" \
+		"$name" "$bdf" "$cap" "$flags" \
 		"$(cat "$d/power_state")/$(cat "$d/power/runtime_status")" \
 		"$(cat "$d/power/runtime_usage" 2>/dev/null || echo -)" \
 		"$port" "$(cat "/sys/bus/pci/devices/$port/power_state" 2>/dev/null || echo -)" \

@@ -15,6 +15,7 @@ import re
 import sys
 
 line_re = re.compile(r"^(not ok|ok) \d+ (\S+)(?:\s+#\s*(SKIP|XFAIL|TODO)\s*(.*))?$")
+plan_skip_re = re.compile(r"^1\.\.0 # SKIP")
 results = collections.OrderedDict()   # (tag, case) -> {device: status}
 devices = []
 skips, fails = [], []
@@ -64,6 +65,15 @@ for d in sys.argv[1:]:
                 nfail += 1
                 nbad += 1
                 fails.append(f"{tag}/{case} on {dev} (see {path})")
+        if ncase == 0 and rc == 4:
+            # The whole program skipped (kselftest's KSFT_SKIP) before
+            # any case, e.g. no selftests driver for this device.
+            reason = next((l for l in reversed(text) if l.strip()), "no reason given")
+            reason = re.sub(r"^1\.\.0 # SKIP ", "", reason.strip())
+            results.setdefault((tag, test), {})[dev] = "skip"
+            nskip += 1
+            skips.append(f"{tag}/{test} on {dev}: {reason}")
+            continue
         if ncase == 0 or (rc not in (0, 4) and nbad == 0):
             # No case reported, or a crash/timeout after the last case.
             key = (tag, test + " (binary)")

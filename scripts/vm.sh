@@ -11,6 +11,8 @@
 #   --results DIR     results directory shared with the guest (default: build/results/vm)
 #   --timeout S       kill the guest after S seconds (default 1800)
 #   --no-bind         do not bind the endpoints to vfio-pci
+#   --stall S         kill the guest when nothing in the results directory
+#                     changed for S seconds (default 300; exit status 124)
 #
 # In the guest CMD runs with bash in the host's userland (host root, read-only
 # over 9p), in the repository's directory, with:
@@ -27,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 
-kernel= variant=patched topology=default append= qemu_extra= timeout=1800 bind=1
+kernel= variant=patched topology=default append= qemu_extra= timeout=1800 bind=1 stall=300
 results=$top/build/results/vm
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--results) results=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--no-bind) bind=0 ;;
+	--stall) stall=$2; shift ;;
 	--) shift; break ;;
 	-*) echo "vm: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -60,7 +63,7 @@ initrd=$("$here/initramfs.sh")
 
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
-rm -f "$results"/{cmd.sh,cmd.out,console.log,dmesg.txt,exit-status,guest.env}
+rm -f "$results"/{cmd.sh,cmd.out,console.log,dmesg.txt,exit-status,guest.env,stalled,qmp.sock}
 printf '%q ' "$@" >"$results/cmd.sh"
 echo >>"$results/cmd.sh"
 cat >"$results/guest.env" <<ENV
@@ -74,7 +77,7 @@ ENV
 accel=$("$here/accel.sh" "$kernel" "$initrd")
 
 hotplug=
-cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64"
+cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64 vfio_pci.enable_sriov=1"
 case $topology in
 default) ;;
 portpm) hotplug=",hotplug=off"; cmdline="$cmdline pcie_port_pm=force" ;;
@@ -101,17 +104,37 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35,kernel-irqchip=split,accel="$accel" -cpu max -smp 2 -m 2G \
 	-device intel-iommu,intremap=on \
 	-display none -vga none -no-reboot -monitor none \
+	-qmp unix:"$results/qmp.sock",server=on,wait=off \
 	-chardev stdio,id=out,signal=off -serial file:"$results/console.log" -serial chardev:out \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-fsdev local,id=fs0,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot,bus=pcie.0,addr=0x10 \
 	-fsdev local,id=fs1,path="$results",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs1,mount_tag=results,bus=pcie.0,addr=0x11 \
-	"${devices[@]}" "${extra[@]}" </dev/null
+	"${devices[@]}" "${extra[@]}" </dev/null &
+qpid=$!
+# Stall watchdog: under TCG a guest has been seen to stop making progress
+# (vCPUs idle, no kernel report); kill it rather than wait for the timeout.
+(
+	while sleep 10; do
+		newest=$(find "$results" -type f -newermt "$stall seconds ago" -print -quit 2>/dev/null)
+		if [ -z "$newest" ]; then
+			echo "vm: guest stalled: nothing written for ${stall}s, killing it" >&2
+			touch "$results/stalled"
+			kill "$qpid" 2>/dev/null
+			exit 0
+		fi
+	done
+) &
+wpid=$!
+wait "$qpid"
 qrc=$?
+kill "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null
 set -e
 if [ ! -f "$results/exit-status" ]; then
 	[ $qrc = 124 ] && echo "vm: guest timed out after ${timeout}s" >&2
+	[ -f "$results/stalled" ] && { echo "vm: guest stalled; console log: $results/console.log" >&2; exit 124; }
 	echo "vm: guest did not finish (qemu exit $qrc); console log: $results/console.log" >&2
 	tail -n 30 "$results/console.log" >&2 || true
 	exit 125

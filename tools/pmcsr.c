@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmcsr: act as a vfio user that moves a device through PMCSR power states.
+ *
+ *   pmcsr BDF STATE:CMD [STATE:CMD ...]
+ *
+ * Opens BDF through the VFIO group/container API (uAPI the base kernel has),
+ * then for each step writes STATE (0..3) to the PowerState field of PMCSR
+ * through the VFIO config region, reports how long the write took and runs
+ * CMD with system() while the device stays open.  Exits non-zero on error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+static int dev_fd;
+static off_t cfg_off;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pmcsr: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static uint16_t cfg_read(int off, int size)
+{
+	uint16_t v = 0;
+
+	if (pread(dev_fd, &v, size, cfg_off + off) != size)
+		die("config read");
+	return v;
+}
+
+static int find_pm_cap(void)
+{
+	int pos = cfg_read(PCI_CAPABILITY_LIST, 1), ttl = 48;
+
+	while (pos && ttl--) {
+		if (cfg_read(pos, 1) == PCI_CAP_ID_PM)
+			return pos;
+		pos = cfg_read(pos + 1, 1);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	char path[PATH_MAX], link[PATH_MAX];
+	int container, group, pm, i;
+	ssize_t n;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: pmcsr BDF STATE:CMD...\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", argv[1]);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die(path);
+	link[n] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	group = open(path, O_RDWR);
+	if (container < 0 || group < 0)
+		die("open container/group");
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &gs) || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
+		die("group not viable");
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("container");
+	dev_fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, argv[1]);
+	if (dev_fd < 0)
+		die("get device fd");
+	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		die("config region info");
+	cfg_off = ri.offset;
+	pm = find_pm_cap();
+	if (!pm) {
+		fprintf(stderr, "pmcsr: %s has no PM capability\n", argv[1]);
+		return 1;
+	}
+
+	for (i = 2; i < argc; i++) {
+		char *cmd = strchr(argv[i], ':');
+		uint16_t pmcsr = cfg_read(pm + PCI_PM_CTRL, 2);
+		struct timespec a, b;
+		int state = atoi(argv[i]);
+
+		pmcsr = (pmcsr & ~PCI_PM_CTRL_STATE_MASK) | (state & 3);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (pwrite(dev_fd, &pmcsr, 2, cfg_off + pm + PCI_PM_CTRL) != 2)
+			die("PMCSR write");
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("%s: PMCSR <- D%d%s took %.1f ms\n", argv[1], state & 3,
+		       (state & 3) == 3 ? "hot" : "",
+		       (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
+		fflush(stdout);
+		if (cmd && cmd[1] && system(cmd + 1) == -1)
+			die("system");
+	}
+	return 0;
+}
