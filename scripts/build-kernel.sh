@@ -38,7 +38,7 @@ if [ $variant = base ]; then
 	src=$base_repo
 	sha=$(git -C "$src" rev-parse base)
 else
-	tree=$top/build/linux
+	tree=${VFIO_PM_TREE:-$top/build/linux}
 	[ -d "$tree/.git" ] || { echo "build-kernel: $tree missing; run 'make tree'" >&2; exit 1; }
 	sha=$(git -C "$tree" rev-parse "${rev:-HEAD}^{commit}")
 	src=$cache/src/patched

@@ -32,8 +32,11 @@ die() {
 
 # --- a. the series, one patch at a time -----------------------------------
 stage "base tree and base build"
+# patches/ is the product: apply it to a scratch tree (build/linux, where the
+# series is developed, is left alone).
+export VFIO_PM_TREE=$top/build/check-linux
 FORCE=1 "$here/tree.sh" >"$logs/tree.log" 2>&1 || die "patches/ do not apply (git am)" "$logs/tree.log"
-tree=$top/build/linux
+tree=$VFIO_PM_TREE
 "$here/build-kernel.sh" --base >"$logs/build-base.log" 2>&1 || die "base kernel build" "$logs/build-base.log"
 norm() { # warnings of drivers/vfio without line numbers, sorted
 	grep -E '^[^ ]*drivers/vfio/[^:]*:[0-9]+(:[0-9]+)?: (warning|error)' "$1" |
@@ -84,46 +87,64 @@ ok "${#tests[@]} test programs: ${tests[*]}"
 # --- c. boot and run every selftest on every device --------------------------
 kernel=$cache/out/patched/arch/x86/boot/bzImage
 [ ${#kflags[@]} -gt 0 ] && kernel=$cache/out/patched-kasan/arch/x86/boot/bzImage
-run_guest() { # name topology env-assignments -- tests...
+# Boot one guest and run selftests in it; its output goes to vm-NAME.out and
+# its exit status to vm-NAME.rc, so a guest can also run in the background.
+boot_guest() { # name topology env-assignments -- tests...
 	local name=$1 topo=$2
 	shift 2
 	local envs=()
 	while [ "$1" != -- ]; do envs+=("$1"); shift; done
 	shift
-	stage "guest $name ($topo topology)"
-	local try rc
+	local try rc start
+	start=$(date +%s)
+	: >"$logs/vm-$name.out"
 	for try in 1 2; do
 		rm -rf "$logs/vm-$name"
 		"$here/vm.sh" --kernel "$kernel" --topology "$topo" --results "$logs/vm-$name" --timeout 1500 \
-			-- env "${envs[@]}" "$top/guest/selftests.sh" "$topo" "$bin" "$@" 2>&1 | sed -u 's/^/   /'
-		rc=${PIPESTATUS[0]}
+			-- env "${envs[@]}" "$top/guest/selftests.sh" "$topo" "$bin" "$@" >>"$logs/vm-$name.out" 2>&1
+		rc=$?
 		# A TCG guest that stops making progress (seen on the base kernel
 		# too, with no kernel report) is booted once more; the stalled
 		# run's console log is kept.
 		[ "$rc" = 124 ] && [ -f "$logs/vm-$name/stalled" ] && [ $try = 1 ] || break
 		cp "$logs/vm-$name/console.log" "$logs/stalled-$name-console.log"
-		echo "   NOTE: guest stalled (console: $logs/stalled-$name-console.log); booting it once more"
-		stalls=$((stalls + 1))
+		echo "NOTE: guest stalled (console: $logs/stalled-$name-console.log); booting it once more" >>"$logs/vm-$name.out"
 	done
+	echo "$rc $(($(date +%s) - start))" >"$logs/vm-$name.rc"
+}
+finish_guest() { # name topology
+	local name=$1 topo=$2 rc secs
+	stage "guest $name ($topo topology)"
+	sed 's/^/   /' "$logs/vm-$name.out"
+	read -r rc secs <"$logs/vm-$name.rc"
+	stalls=$((stalls + $(grep -c '^NOTE: guest stalled' "$logs/vm-$name.out")))
 	[ "$rc" = 124 ] && die "the guest stalled or timed out" "$logs/vm-$name/console.log"
 	[ "$rc" = 125 ] && die "the guest did not finish" "$logs/vm-$name/console.log"
 	"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" >"$logs/scan-$name.log" ||
 		{ cat "$logs/scan-$name.log"; die "guest kernel log has a WARNING/BUG/lockdep/KASAN/hung-task report" "$logs/vm-$name/console.log"; }
-	ok "guest log clean (no WARNING, BUG, lockdep, KASAN or hung-task report)"
+	printf '   ok: guest ran %ds; log clean (no WARNING, BUG, lockdep, KASAN or hung-task report)\n' "$secs"
 	dirs+=("$logs/vm-$name/$topo")
 }
 dirs=()
 stalls=0
-# Every selftest on every device, one boot per device, default topology.
-for dev in igb nvme e1000e; do
-	run_guest "$dev" default VFIO_PM_ONLY=$dev -- "${tests[@]}"
-done
-# The power-management test again with runtime-PM capable root ports.
 pmtests=()
 for t in "${tests[@]}"; do case $t in vfio_pci_pm*) pmtests+=("$t") ;; esac; done
-if [ ${#pmtests[@]} -gt 0 ]; then
-	run_guest portpm portpm VFIO_PM_EXPECT_PORT_SUSPEND=1 -- "${pmtests[@]}"
-fi
+# Every selftest on every device, one boot per device, default topology;
+# then the power-management test again with runtime-PM capable root ports
+# (the port must then suspend with its child).  igb's guest takes longest
+# (vfio_pci_driver_test), so it runs in the background next to the others.
+stage "guests: igb in the background, then nvme, e1000e and port-PM"
+boot_guest igb default VFIO_PM_ONLY=igb -- "${tests[@]}" &
+igb_pid=$!
+boot_guest nvme default VFIO_PM_ONLY=nvme -- "${tests[@]}"
+boot_guest e1000e default VFIO_PM_ONLY=e1000e -- "${tests[@]}"
+[ ${#pmtests[@]} -gt 0 ] && boot_guest portpm portpm VFIO_PM_EXPECT_PORT_SUSPEND=1 -- "${pmtests[@]}"
+wait "$igb_pid"
+ok "all guests finished"
+finish_guest igb default
+finish_guest nvme default
+finish_guest e1000e default
+[ ${#pmtests[@]} -gt 0 ] && finish_guest portpm portpm
 
 # --- d. results -------------------------------------------------------------
 stage "results"

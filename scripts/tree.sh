@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Prepare build/linux: a git clone of the pinned base (one commit, tag
 # "base") with patches/ applied in order by git am.  An existing tree with
-# commits of its own is left alone unless FORCE=1.
+# commits of its own is left alone unless FORCE=1.  VFIO_PM_TREE=DIR prepares
+# DIR instead (make check uses a scratch tree, so it never touches build/linux).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-tree=$top/build/linux
+tree=${VFIO_PM_TREE:-$top/build/linux}
 base_repo=$("$here/base-repo.sh")
 
 if [ -d "$tree/.git" ] && [ "${FORCE:-0}" != 1 ]; then

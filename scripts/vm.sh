@@ -120,6 +120,9 @@ qpid=$!
 		newest=$(find "$results" -type f -newermt "$stall seconds ago" -print -quit 2>/dev/null)
 		if [ -z "$newest" ]; then
 			echo "vm: guest stalled: nothing written for ${stall}s, killing it" >&2
+			# QEMU's threads, for the record (gdb is on the machine).
+			timeout 60 gdb -p "$(pgrep -P "$qpid" -f qemu-system || echo "$qpid")" -batch \
+				-ex 'thread apply all bt' >"$results/stall-qemu-bt.txt" 2>&1 || true
 			touch "$results/stalled"
 			kill "$qpid" 2>/dev/null
 			exit 0
