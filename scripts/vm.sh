@@ -83,7 +83,7 @@ default) ;;
 portpm) hotplug=",hotplug=off"; cmdline="$cmdline pcie_port_pm=force" ;;
 *) echo "vm: unknown topology $topology" >&2; exit 2 ;;
 esac
-cmdline="$cmdline vfiopm.results=$results vfiopm.runner=$top/guest/run.sh $append"
+cmdline="$cmdline vfiopm.results=$results vfiopm.runner=$top/guest/run.sh vfiopm.top=$top $append"
 
 # One endpoint behind each root port: igb (NoSoftRst-), nvme (NoSoftRst+),
 # e1000e (NoSoftRst-).  The ports sit at 00:02.0, 00:03.0, 00:04.0.
