@@ -120,6 +120,7 @@ finish_guest() { # name topology
 	stalls=$((stalls + $(grep -c '^NOTE: guest stalled' "$logs/vm-$name.out")))
 	[ "$rc" = 124 ] && die "the guest stalled or timed out" "$logs/vm-$name/console.log"
 	[ "$rc" = 125 ] && die "the guest did not finish" "$logs/vm-$name/console.log"
+	[ "$rc" = 0 ] || die "the guest run failed (exit $rc)" "$logs/vm-$name.out"
 	"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" >"$logs/scan-$name.log" ||
 		{ cat "$logs/scan-$name.log"; die "guest kernel log has a WARNING/BUG/lockdep/KASAN/hung-task report" "$logs/vm-$name/console.log"; }
 	printf '   ok: guest ran %ds; log clean (no WARNING, BUG, lockdep, KASAN or hung-task report)\n' "$secs"
@@ -134,6 +135,7 @@ for t in "${tests[@]}"; do case $t in vfio_pci_pm*) pmtests+=("$t") ;; esac; don
 # (the port must then suspend with its child).  igb's guest takes longest
 # (vfio_pci_driver_test), so it runs in the background next to the others.
 stage "guests: igb in the background, then nvme, e1000e and port-PM"
+"$here/initramfs.sh" >/dev/null || die "initramfs"
 boot_guest igb default VFIO_PM_ONLY=igb -- "${tests[@]}" &
 igb_pid=$!
 boot_guest nvme default VFIO_PM_ONLY=nvme -- "${tests[@]}"

@@ -14,8 +14,9 @@ if [ ! -f "$img" ]; then
 	mkdir -p "$d/bin"
 	cp "$bb" "$d/bin/busybox"
 	install -m 0755 "$top/guest/init" "$d/init"
-	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$img.tmp"
-	mv "$img.tmp" "$img"
+	tmp=$(mktemp "$img.XXXXXX")
+	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$tmp"
+	mv -f "$tmp" "$img"
 	rm -rf "$d"
 fi
 echo "$img"
