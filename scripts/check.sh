@@ -106,7 +106,8 @@ boot_guest() { # name topology env-assignments -- tests...
 		# A TCG guest that stops making progress (seen on the base kernel
 		# too, with no kernel report) is booted once more; the stalled
 		# run's console log is kept.
-		[ "$rc" = 124 ] && [ -f "$logs/vm-$name/stalled" ] && [ $try = 1 ] || break
+		{ [ "$rc" = 124 ] && [ -f "$logs/vm-$name/stalled" ]; } || [ "$rc" = 125 ] || break
+		[ $try = 1 ] || break
 		cp "$logs/vm-$name/console.log" "$logs/stalled-$name-console.log"
 		echo "NOTE: guest stalled (console: $logs/stalled-$name-console.log); booting it once more" >>"$logs/vm-$name.out"
 	done

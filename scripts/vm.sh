@@ -75,6 +75,11 @@ VFIO_PM_BIND=$bind
 ENV
 
 accel=$("$here/accel.sh" "$kernel" "$initrd")
+# Single-threaded TCG: with MTTCG, QEMU 10.0.2 was seen to abort
+# (iotlb_to_section assertion) and to stall while BARs were unmapped by a
+# PMCSR D3 write.
+accel_opt=$accel
+[ "$accel" = tcg ] && accel_opt=tcg,thread=single
 
 hotplug=
 cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64 vfio_pci.enable_sriov=1"
@@ -101,7 +106,7 @@ extra=($qemu_extra)
 echo "vm: accel=$accel topology=$topology kernel=$kernel" >&2
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-machine q35,kernel-irqchip=split,accel="$accel" -cpu max -smp 2 -m 2G \
+	-machine q35,kernel-irqchip=split -accel "$accel_opt" -cpu max -smp 2 -m 2G \
 	-device intel-iommu,intremap=on \
 	-display none -vga none -no-reboot -monitor none \
 	-qmp unix:"$results/qmp.sock",server=on,wait=off \
