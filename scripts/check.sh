@@ -89,9 +89,9 @@ kernel=$cache/out/patched/arch/x86/boot/bzImage
 [ ${#kflags[@]} -gt 0 ] && kernel=$cache/out/patched-kasan/arch/x86/boot/bzImage
 # Boot one guest and run selftests in it; its output goes to vm-NAME.out and
 # its exit status to vm-NAME.rc, so a guest can also run in the background.
-boot_guest() { # name topology env-assignments -- tests...
-	local name=$1 topo=$2
-	shift 2
+boot_guest() { # name topology kernel env-assignments -- tests...
+	local name=$1 topo=$2 kernel=$3
+	shift 3
 	local envs=()
 	while [ "$1" != -- ]; do envs+=("$1"); shift; done
 	shift
@@ -100,7 +100,7 @@ boot_guest() { # name topology env-assignments -- tests...
 	: >"$logs/vm-$name.out"
 	for try in 1 2; do
 		rm -rf "$logs/vm-$name"
-		"$here/vm.sh" --kernel "$kernel" --topology "$topo" --results "$logs/vm-$name" --timeout 1500 \
+		"$here/vm.sh" --kernel "$kernel" --topology "${topo/nopm/default}" --results "$logs/vm-$name" --timeout 1500 \
 			-- env "${envs[@]}" "$top/guest/selftests.sh" "$topo" "$bin" "$@" >>"$logs/vm-$name.out" 2>&1
 		rc=$?
 		# A TCG guest that stops making progress (seen on the base kernel
@@ -132,22 +132,35 @@ stalls=0
 pmtests=()
 for t in "${tests[@]}"; do case $t in vfio_pci_pm*) pmtests+=("$t") ;; esac; done
 # Every selftest on every device, one boot per device, default topology;
-# then the power-management test again with runtime-PM capable root ports
-# (the port must then suspend with its child).  igb's guest takes longest
-# (vfio_pci_driver_test), so it runs in the background next to the others.
-stage "guests: igb in the background, then nvme, e1000e and port-PM"
+# then the power-management tests again: with runtime-PM capable root ports
+# (the port must then suspend with its child), on the emulated D3cold
+# platform (igb has ACPI power resources; the D3cold cases must run), and
+# on the CONFIG_PM=n kernel (PMCSR writes take the direct path).  igb's
+# guest takes longest (vfio_pci_driver_test), so it runs in the background
+# next to the others.
+stage "guests: igb in the background, then nvme, e1000e, port-PM, D3cold, CONFIG_PM=n"
 "$here/initramfs.sh" >/dev/null || die "initramfs"
-boot_guest igb default VFIO_PM_ONLY=igb -- "${tests[@]}" &
+nopm_kernel=$cache/out/patched-nopm/arch/x86/boot/bzImage
+plain=VFIO_PM_EXPECT_D3COLD=0
+boot_guest igb default "$kernel" VFIO_PM_ONLY=igb $plain -- "${tests[@]}" &
 igb_pid=$!
-boot_guest nvme default VFIO_PM_ONLY=nvme -- "${tests[@]}"
-boot_guest e1000e default VFIO_PM_ONLY=e1000e -- "${tests[@]}"
-[ ${#pmtests[@]} -gt 0 ] && boot_guest portpm portpm VFIO_PM_EXPECT_PORT_SUSPEND=1 -- "${pmtests[@]}"
+boot_guest nvme default "$kernel" VFIO_PM_ONLY=nvme $plain -- "${tests[@]}"
+boot_guest e1000e default "$kernel" VFIO_PM_ONLY=e1000e $plain -- "${tests[@]}"
+if [ ${#pmtests[@]} -gt 0 ]; then
+	boot_guest portpm portpm "$kernel" VFIO_PM_EXPECT_PORT_SUSPEND=1 $plain -- "${pmtests[@]}"
+	boot_guest d3cold d3cold "$kernel" VFIO_PM_ONLY=igb VFIO_PM_EXPECT_D3COLD=1 -- "${pmtests[@]}"
+	boot_guest nopm nopm "$nopm_kernel" VFIO_PM_ONLY=nvme -- "${pmtests[@]}"
+fi
 wait "$igb_pid"
 ok "all guests finished"
 finish_guest igb default
 finish_guest nvme default
 finish_guest e1000e default
-[ ${#pmtests[@]} -gt 0 ] && finish_guest portpm portpm
+if [ ${#pmtests[@]} -gt 0 ]; then
+	finish_guest portpm portpm
+	finish_guest d3cold d3cold
+	finish_guest nopm nopm
+fi
 
 # --- d. results -------------------------------------------------------------
 stage "results"

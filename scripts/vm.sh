@@ -6,6 +6,8 @@
 #   --kernel PATH     bzImage to boot (default: the patched build in the cache)
 #   --base            boot the unpatched base build
 #   --topology T      default | portpm (root ports hotplug=off, pcie_port_pm=force)
+#                     | d3cold (igb gets ACPI power resources: D3cold, see
+#                     config/d3cold.asl)
 #   --append "ARGS"   extra kernel command-line arguments
 #   --qemu "ARGS"     extra QEMU arguments (word-split)
 #   --results DIR     results directory shared with the guest (default: build/results/vm)
@@ -20,7 +22,7 @@
 #   VFIO_PM_BDF_<name>  the BDF of each endpoint
 #   VFIO_PM_RESULTS   the results directory (writable, shared with the host)
 #   VFIO_PM_SRC       the kernel source the guest was built from
-#   VFIO_PM_TOPOLOGY  default | portpm
+#   VFIO_PM_TOPOLOGY  default | portpm | d3cold
 # CMD's output is streamed here and kept in DIR/cmd.out; the guest's kernel
 # log is in DIR/console.log and DIR/dmesg.txt.  Exit status: CMD's, or 125
 # when the guest did not finish.
@@ -81,11 +83,17 @@ accel=$("$here/accel.sh" "$kernel" "$initrd")
 accel_opt=$accel
 [ "$accel" = tcg ] && accel_opt=tcg,thread=single
 
-hotplug=
+hotplug= hotplug1= acpi=()
 cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64 vfio_pci.enable_sriov=1"
 case $topology in
 default) ;;
-portpm) hotplug=",hotplug=off"; cmdline="$cmdline pcie_port_pm=force" ;;
+portpm) hotplug=",hotplug=off"; hotplug1=$hotplug; cmdline="$cmdline pcie_port_pm=force" ;;
+d3cold)
+	# No ACPI hotplug on igb's port: Linux does not use ACPI power
+	# management for a node with _EJ0.
+	hotplug1=",hotplug=off"
+	acpi=(-acpitable file="$("$here/ssdt.sh")")
+	;;
 *) echo "vm: unknown topology $topology" >&2; exit 2 ;;
 esac
 cmdline="$cmdline vfiopm.results=$results vfiopm.runner=$top/guest/run.sh vfiopm.top=$top $append"
@@ -93,7 +101,7 @@ cmdline="$cmdline vfiopm.results=$results vfiopm.runner=$top/guest/run.sh vfiopm
 # One endpoint behind each root port: igb (NoSoftRst-), nvme (NoSoftRst+),
 # e1000e (NoSoftRst-).  The ports sit at 00:02.0, 00:03.0, 00:04.0.
 devices=(
-	-device "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x2$hotplug"
+	-device "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x2$hotplug1"
 	-netdev user,id=n1,restrict=on -device igb,bus=rp1,netdev=n1
 	-device "pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=0x3$hotplug"
 	-device nvme,bus=rp2,serial=vfiopm0
@@ -116,7 +124,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot,bus=pcie.0,addr=0x10 \
 	-fsdev local,id=fs1,path="$results",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs1,mount_tag=results,bus=pcie.0,addr=0x11 \
-	"${devices[@]}" "${extra[@]}" </dev/null &
+	"${devices[@]}" "${acpi[@]}" "${extra[@]}" </dev/null &
 qpid=$!
 # Stall watchdog: under TCG a guest has been seen to stop making progress
 # (vCPUs idle, no kernel report); kill it rather than wait for the timeout.

@@ -2,12 +2,13 @@
 /*
  * pmcsr: act as a vfio user that moves a device through PMCSR power states.
  *
- *   pmcsr BDF STATE:CMD [STATE:CMD ...]
+ *   pmcsr BDF STEP:CMD [STEP:CMD ...]
  *
  * Opens BDF through the VFIO group/container API (uAPI the base kernel has),
- * then for each step writes STATE (0..3) to the PowerState field of PMCSR
- * through the VFIO config region, reports how long the write took and runs
- * CMD with system() while the device stays open.  Exits non-zero on error.
+ * then for each step does STEP, reports how long it took and runs CMD with
+ * system() while the device stays open.  STEP is a PowerState (0..3) to
+ * write to PMCSR through the VFIO config region, or "entry"/"exit" for
+ * VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY/EXIT.  Exits non-zero on error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,14 +99,32 @@ int main(int argc, char **argv)
 		uint16_t pmcsr = cfg_read(pm + PCI_PM_CTRL, 2);
 		struct timespec a, b;
 		int state = atoi(argv[i]);
+		char what[64];
 
-		pmcsr = (pmcsr & ~PCI_PM_CTRL_STATE_MASK) | (state & 3);
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		if (pwrite(dev_fd, &pmcsr, 2, cfg_off + pm + PCI_PM_CTRL) != 2)
-			die("PMCSR write");
+		if (!strncmp(argv[i], "entry", 5) || !strncmp(argv[i], "exit", 4)) {
+			struct vfio_device_feature f = {
+				.argsz = sizeof(f),
+				.flags = VFIO_DEVICE_FEATURE_SET |
+					 (argv[i][1] == 'n' ?
+					  VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY :
+					  VFIO_DEVICE_FEATURE_LOW_POWER_EXIT),
+			};
+
+			snprintf(what, sizeof(what), "LOW_POWER_%s",
+				 argv[i][1] == 'n' ? "ENTRY" : "EXIT");
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			if (ioctl(dev_fd, VFIO_DEVICE_FEATURE, &f))
+				die(what);
+		} else {
+			pmcsr = (pmcsr & ~PCI_PM_CTRL_STATE_MASK) | (state & 3);
+			snprintf(what, sizeof(what), "PMCSR <- D%d%s", state & 3,
+				 (state & 3) == 3 ? "hot" : "");
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			if (pwrite(dev_fd, &pmcsr, 2, cfg_off + pm + PCI_PM_CTRL) != 2)
+				die("PMCSR write");
+		}
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		printf("%s: PMCSR <- D%d%s took %.1f ms\n", argv[1], state & 3,
-		       (state & 3) == 3 ? "hot" : "",
+		printf("%s: %s took %.1f ms\n", argv[1], what,
 		       (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
 		fflush(stdout);
 		if (cmd && cmd[1] && system(cmd + 1) == -1)
