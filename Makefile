@@ -14,7 +14,7 @@ export CMD
 
 kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
 
-.PHONY: all deps base tree export kernel selftests vm check run latency clean help
+.PHONY: all deps base tree export kernel selftests vm check run latency docs clean help
 all: help
 
 help:
@@ -24,7 +24,8 @@ help:
 	@echo "make export         rewrite patches/ from build/linux base..HEAD"
 	@echo "make kernel [BASE=1] [KASAN=1]   build the patched (or base) kernel"
 	@echo "make selftests [BASE=1]          build the VFIO selftests"
-	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=portpm] [APPEND=...] [QEMU=...]"
+	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=portpm|d3cold] [APPEND=...] [QEMU=...]"
+	@echo "make docs           build Documentation/driver-api/vfio-pci-pm.rst of build/linux"
 
 deps:
 	@$(S)/host-deps.sh
@@ -56,6 +57,13 @@ check: deps
 
 run: deps
 	@$(S)/run.sh
+
+docs: base build/linux/.git
+	@$(S)/docs-check.sh build/linux $${VFIO_PM_CACHE:-$$HOME/.cache/vfio-pci-pm}/src/base build/docs
+	@if command -v chromium >/dev/null; then \
+		chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,4000 \
+			--screenshot=build/docs/page.png file://$(CURDIR)/build/docs/index.html >/dev/null 2>&1 && \
+		echo "screenshot: build/docs/page.png"; fi
 
 clean:
 	rm -rf build

@@ -108,15 +108,16 @@ if ! "${mk[@]}" bzImage >"$log" 2>&1; then
 	exit 1
 fi
 
-# drivers/vfio with W=1, recompiled every time so that all of its
-# warnings are in the log.
+# drivers/vfio with W=1 and sparse (C=1, scripts/sparse.sh), recompiled
+# every time so that all of its warnings are in the log (gcc's end with
+# [-W...], sparse's do not).
 w1=$out-w1
 mkdir -p "$w1"
 cmp -s "$out/.config" "$w1/.config" || cp "$out/.config" "$w1/.config"
 find "$w1/drivers/vfio" -name '*.o' -delete 2>/dev/null || true
 wlog=$w1/vfio-warnings.log
 if ! make -s -C "$src" O="$w1" -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc" W=1 \
-	drivers/vfio/ >"$wlog" 2>&1; then
+	C=1 CHECK="$top/scripts/sparse.sh" drivers/vfio/ >"$wlog" 2>&1; then
 	echo "build-kernel: W=1 build of drivers/vfio failed; log: $wlog" >&2
 	grep -E 'error' "$wlog" | head -n 20 >&2
 	exit 1

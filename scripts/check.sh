@@ -38,37 +38,88 @@ export VFIO_PM_TREE=$top/build/check-linux
 FORCE=1 "$here/tree.sh" >"$logs/tree.log" 2>&1 || die "patches/ do not apply (git am)" "$logs/tree.log"
 tree=$VFIO_PM_TREE
 "$here/build-kernel.sh" --base >"$logs/build-base.log" 2>&1 || die "base kernel build" "$logs/build-base.log"
-norm() { # warnings of drivers/vfio without line numbers, sorted
-	grep -E '^[^ ]*drivers/vfio/[^:]*:[0-9]+(:[0-9]+)?: (warning|error)' "$1" |
-		sed -E 's#^.*/(drivers/vfio/[^:]*):[0-9]+(:[0-9]+)?:#\1:#' | sort -u
+base_src=$cache/src/base
+"$here/warn-keys.sh" --gcc "$cache/out/base-w1/vfio-warnings.log" "$base_src" >"$logs/base-w1.keys"
+"$here/warn-keys.sh" --sparse "$cache/out/base-w1/vfio-warnings.log" "$base_src" >"$logs/base-sparse.keys"
+ok "base built; drivers/vfio has $(wc -l <"$logs/base-w1.keys") W=1 and $(wc -l <"$logs/base-sparse.keys") sparse warning(s) on the base"
+
+# kernel-doc -none warnings of FILE in TREE, without line numbers
+kdoc_keys() { # tree file
+	[ -f "$1/$2" ] || return 0
+	(cd "$1" && scripts/kernel-doc -none "$2" 2>&1) | sed -nE 's/^Warning: ([^:]*):[0-9]+ /\1: /p' | sort
 }
-norm "$cache/out/base-w1/vfio-warnings.log" >"$logs/base-warnings.txt"
-ok "base built; drivers/vfio has $(wc -l <"$logs/base-warnings.txt") W=1 warning(s) on the base"
+# One line per check; on failure print what failed and stop.
+check_line() { printf '   %-44s %s\n' "$1" "$2"; }
+new_keys() { # label base-keys patch-keys full-log
+	local new
+	new=$(comm -13 "$2" "$3")
+	if [ -n "$new" ]; then
+		check_line "$1" FAILED
+		echo "$new" | sed 's/^/     new: /'
+		die "new $1 warnings with $p" "$4"
+	fi
+	check_line "$1" "ok ($(wc -l <"$3") warning(s), none new)"
+}
+codespell=
+command -v codespell >/dev/null && codespell=--codespell
 
 mapfile -t commits < <(git -C "$tree" rev-list --reverse base..HEAD)
 mapfile -t files < <(grep -v '^#' "$top/patches/series" 2>/dev/null | grep -v '^$')
 [ ${#commits[@]} = ${#files[@]} ] || { stage "series"; die "patches/series lists ${#files[@]} patch(es) but ${#commits[@]} applied"; }
 for i in "${!commits[@]}"; do
-	p=${files[$i]}
+	p=${files[$i]} c=${commits[$i]}
 	stage "patch $((i + 1))/${#commits[@]}: $p"
-	(cd "$tree" && ./scripts/checkpatch.pl --strict --terse --show-types \
+	(cd "$tree" && ./scripts/checkpatch.pl --strict $codespell --terse --show-types \
 		--ignore MISSING_SIGN_OFF,NO_AUTHOR_SIGN_OFF "$top/patches/$p") >"$logs/checkpatch-$p.log" 2>&1
 	if grep -qE '(ERROR|WARNING|CHECK):' "$logs/checkpatch-$p.log"; then
+		check_line "checkpatch --strict $codespell" FAILED
 		cat "$logs/checkpatch-$p.log"
 		die "checkpatch --strict: $p" "$logs/checkpatch-$p.log"
 	fi
-	ok "checkpatch --strict clean (missing Signed-off-by expected)"
-	"$here/build-kernel.sh" --rev "${commits[$i]}" --log "$logs/build-$p.log" >/dev/null 2>"$logs/build-$p.err" ||
-		{ cat "$logs/build-$p.err"; die "kernel build at $p" "$logs/build-$p.log"; }
-	norm "$cache/out/patched-w1/vfio-warnings.log" >"$logs/warnings-$p.txt"
-	new=$(comm -13 "$logs/base-warnings.txt" "$logs/warnings-$p.txt")
-	if [ -n "$new" ]; then
-		echo "$new"
-		grep -F -f <(echo "$new" | cut -d: -f1 | sort -u) "$cache/out/patched-w1/vfio-warnings.log" | head -n 20
-		die "new W=1 warnings in drivers/vfio with $p" "$cache/out/patched-w1/vfio-warnings.log"
-	fi
-	ok "builds; no new W=1 warnings in drivers/vfio"
+	check_line "checkpatch --strict $codespell" "ok (only the missing Signed-off-by, expected)"
+	"$here/build-kernel.sh" --rev "$c" --log "$logs/build-$p.log" >/dev/null 2>"$logs/build-$p.err" ||
+		{ check_line "kernel build (W=1 + sparse for drivers/vfio)" FAILED; cat "$logs/build-$p.err"; die "kernel build at $p" "$logs/build-$p.log"; }
+	check_line "kernel build (W=1 + sparse for drivers/vfio)" ok
+	wlog=$cache/out/patched-w1/vfio-warnings.log
+	"$here/warn-keys.sh" --gcc "$wlog" "$cache/src/patched" >"$logs/w1-$p.keys"
+	"$here/warn-keys.sh" --sparse "$wlog" "$cache/src/patched" >"$logs/sparse-$p.keys"
+	cp "$wlog" "$logs/vfio-warnings-$p.log"
+	new_keys "W=1 drivers/vfio" "$logs/base-w1.keys" "$logs/w1-$p.keys" "$logs/vfio-warnings-$p.log"
+	new_keys "sparse drivers/vfio" "$logs/base-sparse.keys" "$logs/sparse-$p.keys" "$logs/vfio-warnings-$p.log"
+	: >"$logs/kdoc-base-$p.keys"
+	: >"$logs/kdoc-$p.keys"
+	while IFS= read -r f; do
+		kdoc_keys "$base_src" "$f" >>"$logs/kdoc-base-$p.keys"
+		kdoc_keys "$cache/src/patched" "$f" >>"$logs/kdoc-$p.keys"
+	done < <(git -C "$tree" diff --name-only --diff-filter=AM "$c~1" "$c" -- '*.c' '*.h')
+	sort -o "$logs/kdoc-base-$p.keys" "$logs/kdoc-base-$p.keys"
+	sort -o "$logs/kdoc-$p.keys" "$logs/kdoc-$p.keys"
+	new_keys "kernel-doc -none (files the patch touches)" "$logs/kdoc-base-$p.keys" "$logs/kdoc-$p.keys" "$logs/kdoc-$p.keys"
+	ok
 done
+
+# Series-wide: uAPI compatibility, documentation, maintainers.
+stage "series: uAPI, documentation, maintainers"
+(cd "$tree" && ABIDIFF="$here/abidiff.sh" scripts/check-uapi.sh -b HEAD -p base -j "$(nproc)" \
+	-l "$logs/check-uapi-errors.log") >"$logs/check-uapi.log" 2>&1 ||
+	{ check_line "check-uapi.sh against base" FAILED; tail -n 20 "$logs/check-uapi.log"; die "uAPI broken" "$logs/check-uapi.log"; }
+check_line "check-uapi.sh against base" "ok ($(tail -n 1 "$logs/check-uapi.log"))"
+if [ -f "$tree/Documentation/driver-api/vfio-pci-pm.rst" ]; then
+	"$here/docs-check.sh" "$tree" "$base_src" "$top/build/docs" >"$logs/docs.log" 2>&1 ||
+		{ check_line "Sphinx build of vfio-pci-pm.rst" FAILED; cat "$logs/docs.log"; die "documentation build" "$logs/docs.log"; }
+	check_line "Sphinx build of vfio-pci-pm.rst" "ok (no new warnings; build/docs/index.html)"
+fi
+if [ ${#commits[@]} -gt 0 ]; then
+	(cd "$tree" && scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
+		"${files[@]/#/$top/patches/}") >"$logs/get_maintainer.log" 2>&1 || true
+	if ! grep -q 'Alex Williamson' "$logs/get_maintainer.log" || ! grep -q 'kvm@vger.kernel.org' "$logs/get_maintainer.log"; then
+		check_line "get_maintainer.pl on the series" FAILED
+		cat "$logs/get_maintainer.log"
+		die "get_maintainer.pl does not name the VFIO maintainer and list" "$logs/get_maintainer.log"
+	fi
+	check_line "get_maintainer.pl on the series" "ok ($(paste -sd, "$logs/get_maintainer.log" | sed 's/,/, /g'))"
+fi
+ok
 
 # --- b. the patched kernel and the selftests -------------------------------
 stage "patched kernel${kflags:+ (KASAN)}"
@@ -161,6 +212,18 @@ if [ ${#pmtests[@]} -gt 0 ]; then
 	finish_guest d3cold d3cold
 	finish_guest nopm nopm
 fi
+
+# The emulated D3cold platform works without the series: on the base kernel
+# igb reaches D3cold when idle and with LOW_POWER_ENTRY.
+stage "D3cold platform on the unpatched base"
+tools=$("$here/build-tools.sh" 2>"$logs/tools-build.log") || die "tools build" "$logs/tools-build.log"
+"$here/vm.sh" --base --topology d3cold --results "$logs/vm-base-d3cold" --timeout 600 \
+	-- "$top/guest/d3cold-proof.sh" "$tools" >"$logs/base-d3cold.out" 2>&1 ||
+	{ cat "$logs/base-d3cold.out"; die "igb does not reach D3cold on the base" "$logs/base-d3cold.out"; }
+sed 's/^/   /' "$logs/base-d3cold.out" | grep -v '^   vm:'
+"$here/scan-log.sh" "$logs/vm-base-d3cold/console.log" >"$logs/scan-base-d3cold.log" ||
+	{ cat "$logs/scan-base-d3cold.log"; die "base guest kernel log has a report" "$logs/vm-base-d3cold/console.log"; }
+ok "igb reaches D3cold on the base"
 
 # --- d. results -------------------------------------------------------------
 stage "results"

@@ -7,8 +7,11 @@
  * Opens BDF through the VFIO group/container API (uAPI the base kernel has),
  * then for each step does STEP, reports how long it took and runs CMD with
  * system() while the device stays open.  STEP is a PowerState (0..3) to
- * write to PMCSR through the VFIO config region, or "entry"/"exit" for
- * VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY/EXIT.  Exits non-zero on error.
+ * write to PMCSR through the VFIO config region, "entry"/"exit" for
+ * VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY/EXIT, "cold=1"/"cold=0" to set or
+ * clear VFIO_DEVICE_LOW_POWER_D3COLD with VFIO_DEVICE_FEATURE_LOW_POWER, or
+ * "get" to print what that feature reports (kernels without it say so).
+ * Exits non-zero on error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +43,41 @@ static uint16_t cfg_read(int off, int size)
 		die("config read");
 	return v;
 }
+
+#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
+/* VFIO_DEVICE_FEATURE_LOW_POWER, GET or SET; returns 0 or -errno */
+static int low_power(uint32_t op, struct vfio_device_feature_low_power *lp)
+{
+	uint64_t buf[(sizeof(struct vfio_device_feature) + sizeof(*lp)) / 8 + 1] = {};
+	struct vfio_device_feature *f = (void *)buf;
+
+	f->argsz = sizeof(*f) + sizeof(*lp);
+	f->flags = op | VFIO_DEVICE_FEATURE_LOW_POWER;
+	memcpy(f->data, lp, sizeof(*lp));
+	if (ioctl(dev_fd, VFIO_DEVICE_FEATURE, f))
+		return -errno;
+	memcpy(lp, f->data, sizeof(*lp));
+	return 0;
+}
+
+static void low_power_print(const char *bdf)
+{
+	static const char * const states[] = { "D0", "D1", "D2", "D3hot", "D3cold" };
+	struct vfio_device_feature_low_power lp = {};
+	int ret = low_power(VFIO_DEVICE_FEATURE_GET, &lp);
+
+	if (ret) {
+		printf("%s: LOW_POWER feature: not supported (%s)\n", bdf, strerror(-ret));
+		return;
+	}
+	printf("%s: LOW_POWER feature: D3cold %s; caps PM%c NoSoftRst%c D3cold%c; state %s\n",
+	       bdf, lp.flags & VFIO_DEVICE_LOW_POWER_D3COLD ? "allowed" : "not allowed",
+	       lp.caps & VFIO_DEVICE_LOW_POWER_CAP_PM ? '+' : '-',
+	       lp.caps & VFIO_DEVICE_LOW_POWER_CAP_NO_SOFT_RESET ? '+' : '-',
+	       lp.caps & VFIO_DEVICE_LOW_POWER_CAP_D3COLD ? '+' : '-',
+	       lp.power_state < 5 ? states[lp.power_state] : "unknown");
+}
+#endif
 
 static int find_pm_cap(void)
 {
@@ -101,7 +139,39 @@ int main(int argc, char **argv)
 		int state = atoi(argv[i]);
 		char what[64];
 
-		if (!strncmp(argv[i], "entry", 5) || !strncmp(argv[i], "exit", 4)) {
+		if (!strncmp(argv[i], "get", 3)) {
+#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
+			low_power_print(argv[1]);
+#else
+			printf("%s: LOW_POWER feature: not in these headers\n", argv[1]);
+#endif
+			if (cmd && cmd[1] && system(cmd + 1) == -1)
+				die("system");
+			continue;
+		} else if (!strncmp(argv[i], "cold=", 5)) {
+#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
+			struct vfio_device_feature_low_power lp = {
+				.flags = argv[i][5] == '1' ? VFIO_DEVICE_LOW_POWER_D3COLD : 0,
+			};
+			int ret;
+
+			snprintf(what, sizeof(what), "LOW_POWER SET D3cold %s",
+				 lp.flags ? "allowed" : "not allowed");
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			ret = low_power(VFIO_DEVICE_FEATURE_SET, &lp);
+			if (ret == -ENOTTY) {
+				printf("%s: LOW_POWER SET: not supported (%s)\n",
+				       argv[1], strerror(ENOTTY));
+				goto run_cmd;
+			} else if (ret) {
+				errno = -ret;
+				die(what);
+			}
+#else
+			errno = ENOTTY;
+			die("LOW_POWER feature not in these headers");
+#endif
+		} else if (!strncmp(argv[i], "entry", 5) || !strncmp(argv[i], "exit", 4)) {
 			struct vfio_device_feature f = {
 				.argsz = sizeof(f),
 				.flags = VFIO_DEVICE_FEATURE_SET |
@@ -126,6 +196,9 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		printf("%s: %s took %.1f ms\n", argv[1], what,
 		       (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
+#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
+run_cmd:
+#endif
 		fflush(stdout);
 		if (cmd && cmd[1] && system(cmd + 1) == -1)
 			die("system");
