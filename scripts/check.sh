@@ -104,6 +104,14 @@ stage "series: uAPI, documentation, maintainers"
 	-l "$logs/check-uapi-errors.log") >"$logs/check-uapi.log" 2>&1 ||
 	{ check_line "check-uapi.sh against base" FAILED; tail -n 20 "$logs/check-uapi.log"; die "uAPI broken" "$logs/check-uapi.log"; }
 check_line "check-uapi.sh against base" "ok ($(tail -n 1 "$logs/check-uapi.log"))"
+# src/patched is at HEAD after the last patch's build
+{ make -s -C "$base_src" O="$cache/out/base" headers_install &&
+	make -s -C "$cache/src/patched" O="$cache/out/patched" headers_install; } >"$logs/headers.log" 2>&1 ||
+	die "headers_install" "$logs/headers.log"
+"$here/uapi-layout.sh" "$tree" "$cache/out/base/usr/include" "$cache/out/patched/usr/include" \
+	>"$logs/uapi-layout.log" 2>&1 ||
+	{ check_line "uAPI layouts and macros (pahole)" FAILED; cat "$logs/uapi-layout.log"; die "uAPI layout changed" "$logs/uapi-layout.log"; }
+check_line "uAPI layouts and macros (pahole)" "ok ($(tail -n 1 "$logs/uapi-layout.log"))"
 if [ -f "$tree/Documentation/driver-api/vfio-pci-pm.rst" ]; then
 	"$here/docs-check.sh" "$tree" "$base_src" "$top/build/docs" >"$logs/docs.log" 2>&1 ||
 		{ check_line "Sphinx build of vfio-pci-pm.rst" FAILED; cat "$logs/docs.log"; die "documentation build" "$logs/docs.log"; }
