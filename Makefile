@@ -14,12 +14,15 @@ export CMD
 
 kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
 
-.PHONY: all deps base tree export kernel selftests vm check run latency docs clean help
+.PHONY: all deps base tree export kernel selftests vm check run walk nested latency docs clean help
 all: help
 
 help:
 	@echo "make check          build, boot and test the series (what CI runs)"
-	@echo "make run            boot the patched kernel and show the devices' power state"
+	@echo "make run            nested walk-through: QEMU in the guest assigns a device to a nested guest"
+	@echo "                    that writes PMCSR; base and patched side by side"
+	@echo "make walk           boot each topology and walk the devices through PMCSR/LOW_POWER with pmcsr"
+	@echo "make nested [BASE=1]  the nested walk-through of one kernel (logs in build/results)"
 	@echo "make tree           prepare build/linux: base + patches/ (git am)"
 	@echo "make export         rewrite patches/ from build/linux base..HEAD"
 	@echo "make kernel [BASE=1] [KASAN=1]   build the patched (or base) kernel"
@@ -57,6 +60,12 @@ check: deps
 
 run: deps
 	@$(S)/run.sh
+
+walk: deps
+	@$(S)/walk.sh
+
+nested: deps build/linux/.git
+	@$(S)/nested.sh $(if $(BASE),--base)
 
 docs: base build/linux/.git
 	@$(S)/docs-check.sh build/linux $${VFIO_PM_CACHE:-$$HOME/.cache/vfio-pci-pm}/src/base build/docs

@@ -221,6 +221,20 @@ if [ ${#pmtests[@]} -gt 0 ]; then
 	boot_guest d3cold d3cold "$kernel" VFIO_PM_ONLY=igb VFIO_PM_EXPECT_D3COLD=1 "$one_mode" -- "${pmtests[@]}"
 	boot_guest nopm nopm "$nopm_kernel" VFIO_PM_ONLY=nvme "$one_mode" -- "${pmtests[@]}"
 fi
+# QEMU in the guest assigns igb, then nvme, to a nested guest that writes
+# PMCSR (guest/nested.sh): the host side must runtime-suspend the device
+# and its port while the nested guest holds D3hot.
+# Faults around a device held in D3 (guest/faults.sh), on the D3cold
+# platform, with kmemleak on.
+tools=$("$here/build-tools.sh" 2>"$logs/tools-build.log") || die "tools build" "$logs/tools-build.log"
+faults_start=$(date +%s)
+"$here/faults.sh" --kernel "$kernel" --results "$logs/vm-faults" --tools "$tools" --bin "$bin" >"$logs/vm-faults.out" 2>&1
+echo "$? $(($(date +%s) - faults_start))" >"$logs/vm-faults.rc"
+l2_initrd=$("$here/l2-initramfs.sh" 2>"$logs/l2-initramfs.log") || die "nested guest's initramfs" "$logs/l2-initramfs.log"
+nested_start=$(date +%s)
+"$here/vm.sh" --kernel "$kernel" --topology portpm --results "$logs/vm-nested" --timeout 1500 --stall 600 \
+	-- "$top/guest/nested.sh" "$l2_initrd" "$bin" igb nvme >"$logs/vm-nested.out" 2>&1
+echo "$? $(($(date +%s) - nested_start))" >"$logs/vm-nested.rc"
 [ ${#long[@]} -gt 0 ] && wait "$long_pid"
 ok "all guests finished"
 [ ${#long[@]} -gt 0 ] && finish_guest igb-driver default
@@ -232,11 +246,26 @@ if [ ${#pmtests[@]} -gt 0 ]; then
 	finish_guest d3cold d3cold
 	finish_guest nopm nopm
 fi
+stage "guest faults (d3cold topology): SIGKILL in D3hot/D3cold, disable_idle_d3, SR-IOV, hot-unplug, kmemleak"
+sed 's/^/   /' "$logs/vm-faults.out" | grep -v '^   vm:'
+read -r rc secs <"$logs/vm-faults.rc"
+[ "$rc" = 0 ] || die "faults run failed (exit $rc)" "$logs/vm-faults.out"
+"$here/scan-log.sh" "$logs/vm-faults/console.log" "$logs/vm-faults/dmesg.txt" >"$logs/scan-faults.log" ||
+	{ cat "$logs/scan-faults.log"; die "guest kernel log has a report" "$logs/vm-faults/console.log"; }
+printf '   ok: faults run took %ds; log clean\n' "$secs"
+dirs+=("$logs/vm-faults/faults")
+stage "guest nested (portpm topology): QEMU in the guest assigns igb and nvme to a nested guest"
+sed 's/^/   /' "$logs/vm-nested.out" | grep -v '^   vm:'
+read -r rc secs <"$logs/vm-nested.rc"
+[ "$rc" = 0 ] || die "nested walk-through failed (exit $rc)" "$logs/vm-nested.out"
+"$here/scan-log.sh" "$logs/vm-nested/console.log" "$logs/vm-nested/dmesg.txt" "$logs"/vm-nested/nested/*-l2-console.log \
+	>"$logs/scan-nested.log" || { cat "$logs/scan-nested.log"; die "a guest kernel log (L1 or L2) has a report" "$logs/scan-nested.log"; }
+printf '   ok: nested run took %ds; L1 and L2 logs clean\n' "$secs"
+dirs+=("$logs/vm-nested/nested")
 
 # The emulated D3cold platform works without the series: on the base kernel
 # igb reaches D3cold when idle and with LOW_POWER_ENTRY.
 stage "D3cold platform on the unpatched base"
-tools=$("$here/build-tools.sh" 2>"$logs/tools-build.log") || die "tools build" "$logs/tools-build.log"
 "$here/vm.sh" --base --topology d3cold --results "$logs/vm-base-d3cold" --timeout 600 \
 	-- "$top/guest/d3cold-proof.sh" "$tools" >"$logs/base-d3cold.out" 2>&1 ||
 	{ cat "$logs/base-d3cold.out"; die "igb does not reach D3cold on the base" "$logs/base-d3cold.out"; }

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential flex bison bc libelf-dev libssl-dev cpio ccache
       busybox-static pciutils sparse codespell acpica-tools python3-sphinx
       python3-yaml xz-utils git rsync kmod uuid-dev python3-ply python3-git
-      abigail-tools dwarves)
+      abigail-tools dwarves python3-matplotlib)
 
 bpo=/etc/apt/sources.list.d/bookworm-backports.list
 need_update=0

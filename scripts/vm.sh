@@ -23,6 +23,8 @@
 #   VFIO_PM_RESULTS   the results directory (writable, shared with the host)
 #   VFIO_PM_SRC       the kernel source the guest was built from
 #   VFIO_PM_TOPOLOGY  default | portpm | d3cold
+#   VFIO_PM_KERNEL    the host path of the bzImage it booted
+#   VFIO_PM_VARIANT   base | patched
 # CMD's output is streamed here and kept in DIR/cmd.out; the guest's kernel
 # log is in DIR/console.log and DIR/dmesg.txt.  Exit status: CMD's, or 125
 # when the guest did not finish.
@@ -73,6 +75,8 @@ VFIO_PM_TOP=$(printf %q "$top")
 VFIO_PM_SRC=$(printf %q "$src")
 VFIO_PM_RESULTS=$(printf %q "$results")
 VFIO_PM_TOPOLOGY=$topology
+VFIO_PM_KERNEL=$(printf %q "$kernel")
+VFIO_PM_VARIANT=$variant
 VFIO_PM_BIND=$bind
 ENV
 
@@ -102,11 +106,11 @@ cmdline="$cmdline vfiopm.results=$results vfiopm.runner=$top/guest/run.sh vfiopm
 # e1000e (NoSoftRst-).  The ports sit at 00:02.0, 00:03.0, 00:04.0.
 devices=(
 	-device "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x2$hotplug1"
-	-netdev user,id=n1,restrict=on -device igb,bus=rp1,netdev=n1
+	-netdev user,id=n1,restrict=on -device igb,id=igb,bus=rp1,netdev=n1
 	-device "pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=0x3$hotplug"
-	-device nvme,bus=rp2,serial=vfiopm0
+	-device nvme,id=nvme,bus=rp2,serial=vfiopm0
 	-device "pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3,addr=0x4$hotplug"
-	-netdev user,id=n3,restrict=on -device e1000e,bus=rp3,netdev=n3
+	-netdev user,id=n3,restrict=on -device e1000e,id=e1000e,bus=rp3,netdev=n3
 )
 
 # shellcheck disable=SC2206

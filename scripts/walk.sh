@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make run: build what is needed, boot the patched kernel in each topology
+# make walk: build what is needed, boot the patched kernel in each topology
 # and walk each emulated device through PMCSR D3hot and D0, showing what the
 # host side sees: the device's PM capability, power state, runtime-PM status
 # and usage count, and its root port's.  On the emulated D3cold platform

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Runs in the guest (through scripts/bench.sh): vfio_pci_pm_bench on the
+# emulated endpoints.  JSON lines go to $VFIO_PM_RESULTS/bench.jsonl, each
+# tagged with the kernel variant, the topology and the device's name;
+# the benchmark's progress to bench.log.
+#   bench.sh BENCH_BINARY
+# Default topology: PMCSR, LOW_POWER_ENTRY/EXIT, the LOW_POWER feature and
+# the hot paths on igb, the first nvme and e1000e (one after the other),
+# then the parallel test on every nvme (1, 2, 4, 8 at once).
+# Port-PM topology: PMCSR only, staying BENCH_DWELL_MS (default 200, more
+# than the ports' 100 ms autosuspend delay) in D3hot, so that the D0 write
+# finds the port runtime suspended where the kernel lets it suspend.
+# BENCH_PM, BENCH_HOT, BENCH_FEATURE: sample counts (see the benchmark).
+set -u
+bin=$1
+out=$VFIO_PM_RESULTS/bench.jsonl
+log=$VFIO_PM_RESULTS/bench.log
+pm=${BENCH_PM:-40} hot=${BENCH_HOT:-10000} feature=${BENCH_FEATURE:-1000}
+dwell=${BENCH_DWELL_MS:-200}
+: >"$out"
+: >"$log"
+
+# name=BDF of the devices measured one by one: the first of each kind
+declare -A first
+nvmes=()
+for nb in $VFIO_PM_DEVICES; do
+	name=${nb%%=*} bdf=${nb#*=}
+	[ -z "${first[$name]:-}" ] && first[$name]=$bdf
+	[ "$name" = nvme ] && nvmes+=("$bdf")
+done
+
+tag() {
+	python3 -c '
+import json, sys
+variant, topo, name = sys.argv[1:4]
+for ln in sys.stdin:
+    ln = ln.strip()
+    if not ln.startswith("{"):
+        continue
+    d = json.loads(ln)
+    d.update(variant=variant, topology=topo, name=name)
+    print(json.dumps(d, separators=(",", ":")))
+' "$VFIO_PM_VARIANT" "$VFIO_PM_TOPOLOGY" "$1" >>"$out"
+}
+
+rc=0
+run() {
+	local name=$1
+	shift
+	echo "+ $bin $*" >>"$log"
+	"$bin" "$@" 2>>"$log" | tag "$name"
+	[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: $name failed: $*" | tee -a "$log"; rc=1; }
+}
+
+echo "{\"metric\":\"guest\",\"variant\":\"$VFIO_PM_VARIANT\",\"topology\":\"$VFIO_PM_TOPOLOGY\",\"kernel\":\"$(uname -r) $(uname -v)\",\"devices\":\"$VFIO_PM_DEVICES\",\"cpus\":$(nproc)}" >>"$out"
+
+for name in igb nvme e1000e; do
+	bdf=${first[$name]:-}
+	[ -n "$bdf" ] || { echo "bench: no $name device"; rc=1; continue; }
+	if [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
+		run "$name" -m pmcsr -n "$pm" -d "$dwell" "$bdf"
+	else
+		run "$name" -m pmcsr,lowpower,feature,hot -n "$pm" -s "$hot" -f "$feature" "$bdf"
+	fi
+done
+
+if [ "$VFIO_PM_TOPOLOGY" != portpm ]; then
+	if [ ${#nvmes[@]} -ge 2 ]; then
+		run nvme -m parallel -n "$pm" "${nvmes[@]}"
+	else
+		echo "bench: only ${#nvmes[@]} nvme, no parallel test"
+	fi
+fi
+echo "bench: $(grep -c . "$out") result lines, variant $VFIO_PM_VARIANT, topology $VFIO_PM_TOPOLOGY"
+exit $rc

@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""Aggregate vfio_pci_pm_bench results of scripts/bench.sh.
+
+    bench-report.py [--accel A] [--seconds S] [--out DIR] RAW.jsonl...
+
+Every input line is one JSON object (see guest/bench.sh and the benchmark):
+samples in ns per metric, device, kernel variant, topology and boot
+("round").  Prints a table (median, p90 per variant, patched/base ratio of
+the medians of all samples pooled over the boots, and the range of the
+per-round ratios as a noise indicator) and the targets met or missed;
+writes DIR/bench.json (every sample, the summary, the targets) and
+DIR/bench.png (latency distributions, base against patched).
+"""
+import argparse
+import datetime
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+HOT = ["bar_region_read", "config_read", "bar_mmap_read", "get_info"]
+ORDER = ["pmcsr_d0_d3hot", "pmcsr_d3hot_d0", "low_power_entry", "low_power_entry_suspended",
+         "low_power_exit"] + HOT + ["parallel_wall", "parallel_per_device",
+                                    "low_power_get", "low_power_set", "low_power_get_d3hot"]
+MS = {"pmcsr_d0_d3hot", "pmcsr_d3hot_d0", "low_power_entry", "low_power_entry_suspended",
+      "low_power_exit", "parallel_wall", "parallel_per_device"}
+DEV_ORDER = {"igb": 0, "nvme": 1, "e1000e": 2}
+HOT_TARGET = 1.02
+PAR_TARGET = 1.5
+
+
+def pct(v, p):
+    """p-th percentile (0-100) of a list, linear interpolation."""
+    v = sorted(v)
+    if not v:
+        return float("nan")
+    k = (len(v) - 1) * p / 100
+    f = int(k)
+    c = min(f + 1, len(v) - 1)
+    return v[f] + (v[c] - v[f]) * (k - f)
+
+
+def load(paths):
+    series, other = [], defaultdict(list)
+    for path in paths:
+        for ln in open(path):
+            ln = ln.strip()
+            if not ln:
+                continue
+            d = json.loads(ln)
+            if "samples" in d:
+                series.append(d)
+            else:
+                other[d["metric"]].append(d)
+    return series, other
+
+
+def key_of(d):
+    return (d["topology"], d["metric"], d.get("name", "?"), d.get("n", 0))
+
+
+def sort_key(k):
+    topo, metric, name, n = k
+    return (ORDER.index(metric) if metric in ORDER else 99, topo != "default",
+            DEV_ORDER.get(name, 9), n)
+
+
+def summarize(series, floors):
+    groups = defaultdict(lambda: defaultdict(list))      # key -> variant -> samples
+    rounds = defaultdict(lambda: defaultdict(dict))      # key -> variant -> round -> samples
+    extra = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    bdf = {}
+    for d in series:
+        k = key_of(d)
+        v = d["variant"]
+        s = [x for x in d["samples"] if x < 2**63]       # -1 (error) is 2^64-1
+        groups[k][v] += s
+        rounds[k][v].setdefault(d.get("round", 0), []).extend(s)
+        bdf[k] = d["device"]
+        for f in ("errors", "rpm_suspended", "port_suspended"):
+            if f in d:
+                extra[k][v][f] += d[f]
+        extra[k][v]["count"] += len(d["samples"])
+    rows = []
+    for k in sorted(groups, key=sort_key):
+        topo, metric, name, n = k
+        scale = 1e6 if metric in MS else 1e3
+        r = {"topology": topo, "metric": metric, "device": name, "bdf": bdf[k],
+             "unit": "ms" if metric in MS else "us"}
+        if n:
+            r["n"] = n
+        for v in ("base", "patched"):
+            s = groups[k].get(v)
+            if s:
+                r[v] = {"median": statistics.median(s) / scale, "p90": pct(s, 90) / scale,
+                        "samples": len(s), **extra[k][v]}
+        if "base" in r and "patched" in r:
+            r["ratio"] = r["patched"]["median"] / r["base"]["median"]
+            rr = [statistics.median(rounds[k]["patched"][i]) / statistics.median(rounds[k]["base"][i])
+                  for i in rounds[k]["patched"] if i in rounds[k]["base"]]
+            if rr:
+                r["round_ratios"] = rr
+        if metric.startswith("pmcsr_") and name in floors:
+            r["floor"] = floors[name]
+        rows.append(r)
+    return rows
+
+
+def fmt(x):
+    return "-" if x is None else (f"{x:.3f}" if x < 10 else f"{x:.2f}" if x < 1000 else f"{x:.0f}")
+
+
+def note_of(r):
+    notes = []
+    if "floor" in r:
+        f = r["floor"]["value"] / 1e6
+        above = [f"{r[v]['median'] - f:.2f}" for v in ("base", "patched") if v in r]
+        notes.append(f"floor {f:g} ms ({r['floor']['source']}), above: {' / '.join(above)}")
+    if r["metric"].startswith("pmcsr_d3hot_d0") and r["topology"] == "portpm":
+        ps = [f"{r[v].get('port_suspended', 0)}/{r[v]['samples']}" for v in ("base", "patched") if v in r]
+        notes.append("port suspended " + " / ".join(ps))
+    if r["metric"] in HOT and "ratio" in r:
+        notes.append("target <= %.2f: %s" % (HOT_TARGET, "met" if r["ratio"] <= HOT_TARGET else "MISSED"))
+    errs = [f"{v} {r[v]['errors']}" for v in ("base", "patched") if v in r and r[v].get("errors")]
+    if errs:
+        notes.append("errors: " + ", ".join(errs))
+    return "; ".join(notes)
+
+
+def table(rows):
+    hdr = ["topology", "metric", "device", "unit", "base med", "base p90", "patch med", "patch p90",
+           "ratio", "round ratios", "note"]
+    out = []
+    for r in rows:
+        name = r["device"] + (f" x{r['n']}" if "n" in r else "")
+        b, p = r.get("base", {}), r.get("patched", {})
+        rr = r.get("round_ratios")
+        out.append([r["topology"], r["metric"], name, r["unit"], fmt(b.get("median")), fmt(b.get("p90")),
+                    fmt(p.get("median")), fmt(p.get("p90")),
+                    f"{r['ratio']:.3f}" if "ratio" in r else "-",
+                    f"{min(rr):.3f}-{max(rr):.3f}" if rr else "-", note_of(r)])
+    w = [max(len(str(x[i])) for x in out + [hdr]) for i in range(len(hdr))]
+    lines = []
+    for i, x in enumerate([hdr] + out):
+        cells = [str(c).ljust(w[j]) if j in (0, 1, 2, 3, 10) else str(c).rjust(w[j]) for j, c in enumerate(x)]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * n for n in w[:-1]) + "  " + "-" * 4)
+    return "\n".join(lines)
+
+
+def targets(rows):
+    res = []
+    hot = [r for r in rows if r["metric"] in HOT and "ratio" in r]
+    missed = [r for r in hot if r["ratio"] > HOT_TARGET]
+    res.append({"target": f"hot paths: patched/base median ratio <= {HOT_TARGET}",
+                "met": bool(hot) and not missed,
+                "detail": ", ".join(f"{r['metric']}@{r['device']} {r['ratio']:.3f}" for r in hot)})
+    par = {(r["n"], v): r[v]["median"] for r in rows if r["metric"] == "parallel_wall"
+           for v in ("base", "patched") if v in r}
+    ns = sorted({n for n, _ in par})
+    for v in ("patched", "base"):
+        if (1, v) in par and ns and (ns[-1], v) in par and ns[-1] > 1:
+            x = par[(ns[-1], v)] / par[(1, v)]
+            d = {"target": f"parallel ({v}): {ns[-1]} devices' wall time within {PAR_TARGET}x of 1",
+                 "ratio": x, "detail": ", ".join(f"{n}: {par[(n, v)]:.2f} ms" for n in ns if (n, v) in par)}
+            if v == "patched":
+                d["met"] = x <= PAR_TARGET
+            res.append(d)
+    return res
+
+
+def plot(rows, series, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = defaultdict(list)
+    for d in series:
+        data[(key_of(d), d["variant"])] += [x for x in d["samples"] if x < 2**63]
+    panels = [
+        ("PMCSR write, default topology (ms)", lambda k: k[1].startswith("pmcsr_") and k[0] == "default", 1e6, False),
+        ("PMCSR write, port-PM topology, 200 ms in D3hot (ms)",
+         lambda k: k[1].startswith("pmcsr_") and k[0] == "portpm", 1e6, False),
+        ("LOW_POWER_ENTRY / EXIT (ms)", lambda k: k[1] in ("low_power_entry", "low_power_exit"), 1e6, False),
+        ("hot paths (us, log)", lambda k: k[1] in HOT, 1e3, True),
+        ("parallel D0->D3hot->D0, wall time (ms)", lambda k: k[1] == "parallel_wall", 1e6, False),
+        ("LOW_POWER feature GET/SET, patched only (us, log)",
+         lambda k: k[1].startswith("low_power_get") or k[1] == "low_power_set", 1e3, True),
+    ]
+    short = {"pmcsr_d0_d3hot": "D0->D3hot", "pmcsr_d3hot_d0": "D3hot->D0", "low_power_entry": "entry",
+             "low_power_exit": "exit", "bar_region_read": "region", "config_read": "config",
+             "bar_mmap_read": "mmap", "get_info": "GET_INFO", "parallel_wall": "",
+             "low_power_get": "GET D0", "low_power_set": "SET D0", "low_power_get_d3hot": "GET D3hot"}
+    fig, axes = plt.subplots(3, 2, figsize=(16, 15))
+    colors = {"base": "#1f77b4", "patched": "#ff7f0e"}
+    for ax, (ptitle, sel, scale, log) in zip(axes.flat, panels):
+        keys = sorted({k for (k, v) in data if sel(k)}, key=sort_key)
+        pos, labels, i = [], [], 0
+        for k in keys:
+            for j, v in enumerate(("base", "patched")):
+                s = data.get((k, v))
+                if not s:
+                    continue
+                b = ax.boxplot([x / scale for x in s], positions=[i + j * 0.4], widths=0.35,
+                               showfliers=True, patch_artist=True,
+                               flierprops={"markersize": 2, "alpha": 0.3})
+                for box in b["boxes"]:
+                    box.set_facecolor(colors[v])
+            pos.append(i + 0.2)
+            lab = f"{k[2]}\n{short.get(k[1], k[1])}" if k[1] != "parallel_wall" else f"{k[3]} dev"
+            labels.append(lab)
+            i += 1
+        ax.set_xticks(pos)
+        ax.set_xticklabels(labels, fontsize=8)
+        ax.set_title(ptitle)
+        if log:
+            ax.set_yscale("log")
+        if ptitle.startswith("PMCSR"):
+            ax.axhline(10, color="gray", linestyle="--", linewidth=1)
+            ax.text(-0.4, 10, " d3hot delay (10 ms)", va="bottom", fontsize=8, color="gray")
+        if ptitle.startswith("parallel"):
+            one = [statistics.median(data[(k, "patched")]) / scale for k in keys if k[3] == 1
+                   and (k, "patched") in data]
+            if one:
+                ax.axhline(one[0] * PAR_TARGET, color="red", linestyle=":", linewidth=1)
+                ax.text(-0.4, one[0] * PAR_TARGET, " 1.5x patched @1", va="bottom", fontsize=8, color="red")
+        ax.grid(axis="y", alpha=0.3)
+    handles = [matplotlib.patches.Patch(color=c, label=v) for v, c in colors.items()]
+    fig.legend(handles=handles, loc="upper right")
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.savefig(path, dpi=80)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accel", default="tcg")
+    ap.add_argument("--seconds", type=int)
+    ap.add_argument("--out")
+    ap.add_argument("raw", nargs="+")
+    a = ap.parse_args()
+
+    series, other = load(a.raw)
+    if not series:
+        sys.exit("bench-report: no samples")
+    floors = {}
+    for d in other.get("d3hot_delay", []):
+        floors[d.get("name")] = {"value": d["value"], "source": d["source"]}
+    rows = summarize(series, floors)
+    tg = targets(rows)
+
+    guests = other.get("guest", [])
+    kernels = {g["variant"]: g["kernel"] for g in guests}
+    devs = {}
+    for g in guests:
+        if g["topology"] == "default":
+            devs = g["devices"]
+    boots = other.get("boot", [])
+    nboots = defaultdict(int)
+    for b in boots:
+        nboots[(b["variant"], b["topology"])] += 1
+    date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    meta = {"date": date, "accelerator": a.accel, "devices": devs, "kernels": kernels,
+            "boots": {f"{v}/{t}": n for (v, t), n in sorted(nboots.items())},
+            "total_seconds": a.seconds, "guest_cpus": guests[0].get("cpus") if guests else None,
+            "ratio": "patched median / base median, samples pooled over the boots; "
+                     "round ratios: the same per round (boot pair)"}
+
+    print(f"vfio_pci_pm_bench: base vs patched  date {date}  accel {a.accel}  "
+          f"boots {' '.join(f'{k}={n}' for k, n in meta['boots'].items())}"
+          + (f"  total {a.seconds} s" if a.seconds else ""))
+    print(f"devices (default topology): {devs}")
+    for v, k in sorted(kernels.items()):
+        print(f"kernel {v}: {k}")
+    print()
+    print(table(rows))
+    print()
+    print("targets:")
+    for t in tg:
+        state = "" if "met" not in t else ("met" if t["met"] else "MISSED")
+        x = f" ratio {t['ratio']:.3f}" if "ratio" in t else ""
+        print(f"  {t['target']}:{x} {state}".rstrip())
+        print(f"    {t['detail']}")
+
+    if a.out:
+        with open(f"{a.out}/bench.json", "w") as f:
+            json.dump({"meta": meta, "boots": boots, "summary": rows, "targets": tg,
+                       "floors": floors, "series": series}, f)
+        try:
+            plot(rows, series, f"{a.out}/bench.png",
+                 f"vfio-pci PM series vs base: {a.accel.upper()}, {date[:10]}, "
+                 f"{max(nboots.values()) if nboots else 0} boots per kernel and topology")
+        except ImportError as e:
+            print(f"bench-report: no plot ({e}); install python3-matplotlib", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The series against the base in one run (make bench): boots the base and
+# the patched kernel alternately, BENCH_ROUNDS times each (default 3) in each
+# of two topologies, runs vfio_pci_pm_bench in every guest (guest/bench.sh)
+# and aggregates with scripts/bench-report.py.
+#   - default topology, plus 7 root ports with one nvme each (8 nvme for
+#     the parallel test): PMCSR, LOW_POWER_ENTRY/EXIT, the LOW_POWER feature
+#     (patched only), hot paths, parallel devices;
+#   - port-PM topology: PMCSR with a dwell in D3hot (ports may suspend).
+# The order of the kernels alternates from round to round (base first in
+# odd rounds), so drift over the run affects both alike.  Both kernels are
+# copied first, so that a rebuild during the run changes nothing.
+# Output: build/bench/ (raw/*.jsonl, vm/<guest>/, bench.json, bench.png,
+# table.txt).
+#   BENCH_ROUNDS=N  boots per kernel and topology (default 3)
+#   BENCH_BIN=PATH  the benchmark binary (default: the patched selftests
+#                   build in the cache; it only needs uAPI the base has,
+#                   so the same binary runs on both kernels)
+#   BENCH_PM, BENCH_HOT, BENCH_FEATURE, BENCH_DWELL_MS: see guest/bench.sh
+set -euo pipefail
+# Debian's python3 (with python3-matplotlib) first
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
+rounds=${BENCH_ROUNDS:-3}
+bin=${BENCH_BIN:-$cache/selftests/patched/vfio_pci_pm_bench}
+out=$top/build/bench
+start=$(date +%s)
+
+[ -x "$bin" ] || { echo "bench: no benchmark binary at $bin (make selftests, or BENCH_BIN=)" >&2; exit 2; }
+for k in base patched; do
+	[ -f "$cache/out/$k/arch/x86/boot/bzImage" ] ||
+		{ echo "bench: no $k kernel (make kernel$([ $k = base ] && echo ' BASE=1'))" >&2; exit 2; }
+done
+
+rm -rf "$out"
+mkdir -p "$out/raw" "$out/vm" "$out/kernels"
+for k in base patched; do
+	cp "$cache/out/$k/arch/x86/boot/bzImage" "$out/kernels/$k.bzImage"
+done
+# The guest runs the binary from the host's root: keep a copy of it too
+cp "$bin" "$out/vfio_pci_pm_bench"
+bin=$out/vfio_pci_pm_bench
+
+# 7 more root ports (00:05.0-00:0b.0) with one nvme each
+extra=
+for i in 1 2 3 4 5 6 7; do
+	extra="$extra -device pcie-root-port,id=rpb$i,bus=pcie.0,chassis=$((10 + i)),slot=$((10 + i)),addr=0x$(printf %x $((4 + i)))"
+	extra="$extra -device nvme,bus=rpb$i,serial=vfiopmbench$i"
+done
+
+# Other guests on this machine (2 cores): wait while two or more run
+wait_for_cpu() {
+	local n
+	while n=$(pgrep -cx qemu-system-x86) && [ "$n" -ge 2 ]; do
+		sleep 5
+	done
+}
+
+fail=0
+for r in $(seq "$rounds"); do
+	if [ $((r % 2)) = 1 ]; then order="base patched"; else order="patched base"; fi
+	for topo in default portpm; do
+		for k in $order; do
+			name=$k-$topo-$r
+			wait_for_cpu
+			others=$(pgrep -cx qemu-system-x86 || true)
+			load=$(cut -d' ' -f1 /proc/loadavg)
+			t0=$(date +%s)
+			qemu=
+			[ $topo = default ] && qemu=$extra
+			rc=0
+			"$here/vm.sh" $([ $k = base ] && echo --base) --kernel "$out/kernels/$k.bzImage" \
+				--topology $topo --qemu "$qemu" --results "$out/vm/$name" --timeout 900 \
+				-- bash guest/bench.sh "$bin" >"$out/vm/$name.out" 2>&1 || rc=$?
+			t1=$(date +%s)
+			printf 'bench: %-20s %4ss  rc=%s  (other guests at start: %s, load %s)\n' \
+				"$name" $((t1 - t0)) $rc "$others" "$load"
+			if [ $rc != 0 ]; then
+				fail=1
+				tail -n 20 "$out/vm/$name.out" >&2
+			fi
+			if [ -f "$out/vm/$name/bench.jsonl" ]; then
+				{
+					printf '{"metric":"boot","variant":"%s","topology":"%s","round":%s,"seconds":%s,"rc":%s,"other_guests":%s,"host_load":%s}\n' \
+						"$k" "$topo" "$r" $((t1 - t0)) "$rc" "${others:-0}" "$load"
+					sed "s/^{/{\"round\":$r,/" "$out/vm/$name/bench.jsonl"
+				} >"$out/raw/$name.jsonl"
+			fi
+		done
+	done
+done
+
+end=$(date +%s)
+python3 "$here/bench-report.py" --accel "$("$here/accel.sh" "$out/kernels/patched.bzImage" "$("$here/initramfs.sh")")" \
+	--seconds $((end - start)) --out "$out" "$out"/raw/*.jsonl | tee "$out/table.txt"
+echo "bench: total $((end - start)) s; $out/bench.json, $out/bench.png"
+exit $fail
