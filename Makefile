@@ -14,7 +14,7 @@ export CMD
 
 kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
 
-.PHONY: all deps base tree export kernel selftests vm check run walk nested latency docs clean help
+.PHONY: all deps base tree export kernel selftests vm check run walk nested bench latency docs clean help
 all: help
 
 help:
@@ -28,6 +28,7 @@ help:
 	@echo "make kernel [BASE=1] [KASAN=1]   build the patched (or base) kernel"
 	@echo "make selftests [BASE=1]          build the VFIO selftests"
 	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=portpm|d3cold] [APPEND=...] [QEMU=...]"
+	@echo "make bench          base against patched: PMCSR/LOW_POWER latency, hot paths, parallel devices"
 	@echo "make docs           build Documentation/driver-api/vfio-pci-pm.rst of build/linux"
 
 deps:
@@ -76,6 +77,10 @@ docs: base build/linux/.git
 
 clean:
 	rm -rf build
+
+bench: deps build/linux/.git
+	@$(S)/build-kernel.sh --base >/dev/null && $(S)/build-kernel.sh >/dev/null && \
+		$(S)/build-selftests.sh >/dev/null && $(S)/bench.sh
 
 latency: deps
 	@$(S)/build-kernel.sh --base >/dev/null && $(S)/build-kernel.sh >/dev/null && \

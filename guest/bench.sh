@@ -5,8 +5,9 @@
 # the benchmark's progress to bench.log.
 #   bench.sh BENCH_BINARY
 # Default topology: PMCSR, LOW_POWER_ENTRY/EXIT, the LOW_POWER feature and
-# the hot paths on igb, the first nvme and e1000e (one after the other),
-# then the parallel test on every nvme (1, 2, 4, 8 at once).
+# the hot paths on igb, the first nvme and e1000e (one after the other;
+# the hot paths in four blocks between the others), and the parallel test
+# on every nvme (1, 2, 4, 8 at once).
 # Port-PM topology: PMCSR only, staying BENCH_DWELL_MS (default 200, more
 # than the ports' 100 ms autosuspend delay) in D3hot, so that the D0 write
 # finds the port runtime suspended where the kernel lets it suspend.
@@ -54,22 +55,36 @@ run() {
 
 echo "{\"metric\":\"guest\",\"variant\":\"$VFIO_PM_VARIANT\",\"topology\":\"$VFIO_PM_TOPOLOGY\",\"kernel\":\"$(uname -r) $(uname -v)\",\"devices\":\"$VFIO_PM_DEVICES\",\"cpus\":$(nproc)}" >>"$out"
 
+devs=()
 for name in igb nvme e1000e; do
-	bdf=${first[$name]:-}
-	[ -n "$bdf" ] || { echo "bench: no $name device"; rc=1; continue; }
-	if [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
-		run "$name" -m pmcsr -n "$pm" -d "$dwell" "$bdf"
-	else
-		run "$name" -m pmcsr,lowpower,feature,hot -n "$pm" -s "$hot" -f "$feature" "$bdf"
-	fi
+	if [ -n "${first[$name]:-}" ]; then devs+=("$name"); else echo "bench: no $name device"; rc=1; fi
 done
 
-if [ "$VFIO_PM_TOPOLOGY" != portpm ]; then
+# Every device in turn with the modes given
+each() {
+	local name
+	for name in "${devs[@]}"; do
+		run "$name" "$@" "${first[$name]}"
+	done
+}
+
+if [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
+	each -m pmcsr -n "$pm" -d "$dwell"
+else
+	# The hot paths in four blocks spread over the run, so that a slow
+	# phase of the host affects every kernel alike
+	blk=$(((hot + 3) / 4))
+	each -m hot -s "$blk"
+	each -m pmcsr -n "$pm"
+	each -m hot -s "$blk"
+	each -m lowpower,feature -n "$pm" -f "$feature"
+	each -m hot -s "$blk"
 	if [ ${#nvmes[@]} -ge 2 ]; then
 		run nvme -m parallel -n "$pm" "${nvmes[@]}"
 	else
 		echo "bench: only ${#nvmes[@]} nvme, no parallel test"
 	fi
+	each -m hot -s "$blk"
 fi
 echo "bench: $(grep -c . "$out") result lines, variant $VFIO_PM_VARIANT, topology $VFIO_PM_TOPOLOGY"
 exit $rc

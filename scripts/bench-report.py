@@ -162,8 +162,13 @@ def targets(rows):
     for v in ("patched", "base"):
         if (1, v) in par and ns and (ns[-1], v) in par and ns[-1] > 1:
             x = par[(ns[-1], v)] / par[(1, v)]
-            d = {"target": f"parallel ({v}): {ns[-1]} devices' wall time within {PAR_TARGET}x of 1",
-                 "ratio": x, "detail": ", ".join(f"{n}: {par[(n, v)]:.2f} ms" for n in ns if (n, v) in par)}
+            n = ns[-1]
+            ser = (par[(n, v)] - par[(1, v)]) / ((n - 1) * par[(1, v)])
+            d = {"target": f"parallel ({v}): {n} devices' wall time within {PAR_TARGET}x of 1",
+                 "ratio": x, "serialized_fraction": ser,
+                 "detail": ", ".join(f"{m}: {par[(m, v)]:.2f} ms" for m in ns if (m, v) in par)
+                 + f"; fully serialized would be {n * par[(1, v)]:.1f} ms, measured excess over 1 device"
+                 f" = {100 * ser:.0f}% of that"}
             if v == "patched":
                 d["met"] = x <= PAR_TARGET
             res.append(d)
@@ -203,8 +208,8 @@ def plot(rows, series, path, title):
                 if not s:
                     continue
                 b = ax.boxplot([x / scale for x in s], positions=[i + j * 0.4], widths=0.35,
-                               showfliers=True, patch_artist=True,
-                               flierprops={"markersize": 2, "alpha": 0.3})
+                               whis=(5, 95), showfliers=False, patch_artist=True,
+                               medianprops={"color": "black"})
                 for box in b["boxes"]:
                     box.set_facecolor(colors[v])
             pos.append(i + 0.2)
@@ -228,8 +233,8 @@ def plot(rows, series, path, title):
         ax.grid(axis="y", alpha=0.3)
     handles = [matplotlib.patches.Patch(color=c, label=v) for v, c in colors.items()]
     fig.legend(handles=handles, loc="upper right")
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.suptitle(title + "\nboxes: quartiles and median, whiskers: p5 and p95 (all samples of all boots)")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     fig.savefig(path, dpi=80)
 
 
@@ -237,6 +242,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--accel", default="tcg")
     ap.add_argument("--seconds", type=int)
+    ap.add_argument("--waited", type=int, help="seconds of --seconds spent waiting for other guests")
     ap.add_argument("--out")
     ap.add_argument("raw", nargs="+")
     a = ap.parse_args()
@@ -263,16 +269,26 @@ def main():
     date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     meta = {"date": date, "accelerator": a.accel, "devices": devs, "kernels": kernels,
             "boots": {f"{v}/{t}": n for (v, t), n in sorted(nboots.items())},
-            "total_seconds": a.seconds, "guest_cpus": guests[0].get("cpus") if guests else None,
+            "total_seconds": a.seconds, "waited_seconds": a.waited,
+            "guest_cpus": guests[0].get("cpus") if guests else None,
+            "host": (other.get("host") or [{}])[0],
+            "low_power_feature": {v: sorted({i["low_power_feature"] for i in other.get("info", [])
+                                             if i.get("variant") == v}) for v in ("base", "patched")},
             "ratio": "patched median / base median, samples pooled over the boots; "
                      "round ratios: the same per round (boot pair)"}
 
     print(f"vfio_pci_pm_bench: base vs patched  date {date}  accel {a.accel}  "
           f"boots {' '.join(f'{k}={n}' for k, n in meta['boots'].items())}"
-          + (f"  total {a.seconds} s" if a.seconds else ""))
+          + (f"  total {a.seconds} s" if a.seconds else "")
+          + (f" ({a.waited} s waiting for other guests)" if a.waited else ""))
+    h = meta["host"]
+    if h:
+        print(f"host: {h.get('cpus')} x {h.get('cpu')}, {h.get('qemu')}; guest: {meta['guest_cpus']} vCPUs, "
+              f"single-threaded TCG" if a.accel == "tcg" else f"host: {h.get('cpus')} x {h.get('cpu')}")
     print(f"devices (default topology): {devs}")
     for v, k in sorted(kernels.items()):
-        print(f"kernel {v}: {k}")
+        print(f"kernel {v}: {k}; VFIO_DEVICE_FEATURE_LOW_POWER: {meta['low_power_feature'][v]}"
+              + (f"; source {h['patched_source']}" if v == "patched" and h.get("patched_source") else ""))
     print()
     print(table(rows))
     print()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The series against the base in one run (make bench): boots the base and
-# the patched kernel alternately, BENCH_ROUNDS times each (default 3) in each
+# the patched kernel alternately, BENCH_ROUNDS times each (default 4) in each
 # of two topologies, runs vfio_pci_pm_bench in every guest (guest/bench.sh)
 # and aggregates with scripts/bench-report.py.
 #   - default topology, plus 7 root ports with one nvme each (8 nvme for
@@ -12,7 +12,7 @@
 # copied first, so that a rebuild during the run changes nothing.
 # Output: build/bench/ (raw/*.jsonl, vm/<guest>/, bench.json, bench.png,
 # table.txt).
-#   BENCH_ROUNDS=N  boots per kernel and topology (default 3)
+#   BENCH_ROUNDS=N  boots per kernel and topology (default 4)
 #   BENCH_BIN=PATH  the benchmark binary (default: the patched selftests
 #                   build in the cache; it only needs uAPI the base has,
 #                   so the same binary runs on both kernels)
@@ -23,7 +23,7 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-4}
 bin=${BENCH_BIN:-$cache/selftests/patched/vfio_pci_pm_bench}
 out=$top/build/bench
 start=$(date +%s)
@@ -36,9 +36,32 @@ done
 
 rm -rf "$out"
 mkdir -p "$out/raw" "$out/vm" "$out/kernels"
-for k in base patched; do
-	cp "$cache/out/$k/arch/x86/boot/bzImage" "$out/kernels/$k.bzImage"
+# The cache's kernels are rebuilt by make kernel and make check (patch by
+# patch): copy them when no build of them runs and they stay unchanged.
+waited=0
+while :; do
+	if pgrep -f -- "O=$cache/out/(base|patched) " >/dev/null; then
+		sleep 10; waited=$((waited + 10)); continue
+	fi
+	for k in base patched; do
+		cp "$cache/out/$k/arch/x86/boot/bzImage" "$out/kernels/$k.bzImage"
+	done
+	sleep 5
+	if cmp -s "$cache/out/base/arch/x86/boot/bzImage" "$out/kernels/base.bzImage" &&
+	   cmp -s "$cache/out/patched/arch/x86/boot/bzImage" "$out/kernels/patched.bzImage" &&
+	   ! pgrep -f -- "O=$cache/out/(base|patched) " >/dev/null; then
+		break
+	fi
 done
+{
+	printf '{"metric":"host","cpus":%s,"cpu":"%s","qemu":"%s","bench_bin_sha256":"%s"' \
+		"$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
+		"$(qemu-system-x86_64 --version | head -n1)" "$(sha256sum "$bin" | cut -c1-16)"
+	for k in base patched; do
+		printf ',"%s_sha256":"%s"' $k "$(sha256sum "$out/kernels/$k.bzImage" | cut -c1-16)"
+	done
+	printf ',"patched_source":"%s"}\n' "$(git -C "$cache/src/patched" log -1 --format='%h %s' 2>/dev/null | tr -d '"\\')"
+} >"$out/raw/host.jsonl"
 # The guest runs the binary from the host's root: keep a copy of it too
 cp "$bin" "$out/vfio_pci_pm_bench"
 bin=$out/vfio_pci_pm_bench
@@ -55,6 +78,7 @@ wait_for_cpu() {
 	local n
 	while n=$(pgrep -cx qemu-system-x86) && [ "$n" -ge 2 ]; do
 		sleep 5
+		waited=$((waited + 5))
 	done
 }
 
@@ -71,7 +95,9 @@ for r in $(seq "$rounds"); do
 			qemu=
 			[ $topo = default ] && qemu=$extra
 			rc=0
-			"$here/vm.sh" $([ $k = base ] && echo --base) --kernel "$out/kernels/$k.bzImage" \
+			kopt=()
+			[ $k = base ] && kopt=(--base)
+			"$here/vm.sh" "${kopt[@]}" --kernel "$out/kernels/$k.bzImage" \
 				--topology $topo --qemu "$qemu" --results "$out/vm/$name" --timeout 900 \
 				-- bash guest/bench.sh "$bin" >"$out/vm/$name.out" 2>&1 || rc=$?
 			t1=$(date +%s)
@@ -80,6 +106,14 @@ for r in $(seq "$rounds"); do
 			if [ $rc != 0 ]; then
 				fail=1
 				tail -n 20 "$out/vm/$name.out" >&2
+			fi
+			# A patched kernel without the series' LOW_POWER feature is an
+			# intermediate build (make check builds the series patch by patch)
+			if [ $k = patched ] && [ -f "$out/vm/$name/bench.jsonl" ] &&
+			   grep -q '"low_power_feature":false' "$out/vm/$name/bench.jsonl"; then
+				echo "bench: the patched kernel lacks VFIO_DEVICE_FEATURE_LOW_POWER:" \
+					"not the whole series (a build in progress?); rerun" >&2
+				exit 1
 			fi
 			if [ -f "$out/vm/$name/bench.jsonl" ]; then
 				{
@@ -94,6 +128,6 @@ done
 
 end=$(date +%s)
 python3 "$here/bench-report.py" --accel "$("$here/accel.sh" "$out/kernels/patched.bzImage" "$("$here/initramfs.sh")")" \
-	--seconds $((end - start)) --out "$out" "$out"/raw/*.jsonl | tee "$out/table.txt"
-echo "bench: total $((end - start)) s; $out/bench.json, $out/bench.png"
+	--seconds $((end - start)) --waited $waited --out "$out" "$out"/raw/*.jsonl | tee "$out/table.txt"
+echo "bench: total $((end - start)) s, of which $waited s waiting for other builds and guests; $out/bench.json, $out/bench.png"
 exit $fail
