@@ -204,6 +204,9 @@ stage "guests: igb's vfio_pci_driver_test in the background; the others next to 
 "$here/initramfs.sh" >/dev/null || die "initramfs"
 nopm_kernel=$cache/out/patched-nopm/arch/x86/boot/bzImage
 plain=VFIO_PM_EXPECT_D3COLD=0
+# vfio_pci_pm_stress_test: 15 s of concurrent stress per IOMMU mode and
+# device here (60 s by default, make stress), PMCSR sweep subset
+stress=VFIO_PM_STRESS_SECONDS=15
 one_mode=VFIO_PM_TEST_ARGS="-v iommufd"
 # Under KASAN (make check KASAN=1) only the power-management tests run: the
 # upstream tests do not exercise the series, and igb's driver test alone
@@ -214,16 +217,16 @@ for t in "${tests[@]}"; do
 	case $t in vfio_pci_driver_test) long+=("$t") ;; *) rest+=("$t") ;; esac
 done
 if [ ${#long[@]} -gt 0 ]; then
-	boot_guest igb-driver default "$kernel" VFIO_PM_ONLY=igb $plain -- "${long[@]}" &
+	boot_guest igb-driver default "$kernel" VFIO_PM_ONLY=igb $plain $stress -- "${long[@]}" &
 	long_pid=$!
 fi
-boot_guest igb default "$kernel" VFIO_PM_ONLY=igb $plain -- "${rest[@]}"
-boot_guest nvme default "$kernel" VFIO_PM_ONLY=nvme $plain -- "${tests[@]}"
-boot_guest e1000e default "$kernel" VFIO_PM_ONLY=e1000e $plain -- "${tests[@]}"
+boot_guest igb default "$kernel" VFIO_PM_ONLY=igb $plain $stress -- "${rest[@]}"
+boot_guest nvme default "$kernel" VFIO_PM_ONLY=nvme $plain $stress -- "${tests[@]}"
+boot_guest e1000e default "$kernel" VFIO_PM_ONLY=e1000e $plain $stress -- "${tests[@]}"
 if [ ${#pmtests[@]} -gt 0 ]; then
-	boot_guest portpm portpm "$kernel" VFIO_PM_EXPECT_PORT_SUSPEND=1 $plain "$one_mode" -- "${pmtests[@]}"
-	boot_guest d3cold d3cold "$kernel" VFIO_PM_ONLY=igb VFIO_PM_EXPECT_D3COLD=1 "$one_mode" -- "${pmtests[@]}"
-	boot_guest nopm nopm "$nopm_kernel" VFIO_PM_ONLY=nvme "$one_mode" -- "${pmtests[@]}"
+	boot_guest portpm portpm "$kernel" VFIO_PM_EXPECT_PORT_SUSPEND=1 $plain "$one_mode" $stress -- "${pmtests[@]}"
+	boot_guest d3cold d3cold "$kernel" VFIO_PM_ONLY=igb VFIO_PM_EXPECT_D3COLD=1 "$one_mode" $stress -- "${pmtests[@]}"
+	boot_guest nopm nopm "$nopm_kernel" VFIO_PM_ONLY=nvme "$one_mode" $stress -- "${pmtests[@]}"
 fi
 # Faults around a device held in D3 (guest/faults.sh), on the D3cold
 # platform, with kmemleak on.
