@@ -14,7 +14,7 @@ export CMD
 
 kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
 
-.PHONY: all deps base tree export kernel selftests vm check run walk nested bench latency docs clean help
+.PHONY: all deps base tree export kernel selftests vm check run walk nested bench stress latency docs clean help
 all: help
 
 help:
@@ -29,6 +29,7 @@ help:
 	@echo "make selftests [BASE=1]          build the VFIO selftests"
 	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=portpm|d3cold] [APPEND=...] [QEMU=...]"
 	@echo "make bench          base against patched: PMCSR/LOW_POWER latency, hot paths, parallel devices"
+	@echo "make stress         vfio_pci_pm_stress_test at full length (60 s per mode, full PMCSR sweep) on each device"
 	@echo "make docs           build Documentation/driver-api/vfio-pci-pm.rst of build/linux"
 
 deps:
@@ -81,6 +82,12 @@ clean:
 bench: deps build/linux/.git
 	@$(S)/build-kernel.sh --base >/dev/null && $(S)/build-kernel.sh >/dev/null && \
 		$(S)/build-selftests.sh >/dev/null && $(S)/bench.sh
+
+stress: selftests
+	@$(S)/vm.sh --topology $(TOPOLOGY) --results build/results/stress -- env VFIO_PM_STRESS_SECONDS=60 \
+		VFIO_PM_PMCSR_FULL=1 VFIO_PM_EXPECT_D3COLD=$(if $(filter d3cold,$(TOPOLOGY)),1,0) \
+		guest/selftests.sh $(TOPOLOGY) $${VFIO_PM_CACHE:-$$HOME/.cache/vfio-pci-pm}/selftests/patched \
+		vfio_pci_pm_stress_test && scripts/tap-report.py build/results/stress/$(TOPOLOGY)
 
 latency: deps
 	@$(S)/build-kernel.sh --base >/dev/null && $(S)/build-kernel.sh >/dev/null && \
