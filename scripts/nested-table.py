@@ -133,6 +133,9 @@ def main():
             verdict_ok = False
         known += bknown
     print()
+    if not devs:
+        print("verdict: FAIL - no nested results (see the logs)")
+        return 1
     if verdict_ok:
         print("verdict: patched PASS - while L2 holds D3hot the device is runtime-suspended in L1 "
               "(its port too), L2's PM reset goes through runtime suspend, and after QEMU is "

@@ -12,6 +12,7 @@ top=$(cd "$here/.." && pwd)
 echo "building the base and patched kernels and selftests (cached after the first time)..."
 "$here/build-kernel.sh" --base >/dev/null
 "$here/build-kernel.sh" >/dev/null
+mkdir -p "$top/build/results"
 rc=0
 for v in base patched; do
 	start=$(date +%s)
