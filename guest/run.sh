@@ -17,7 +17,7 @@ out=/dev/ttyS1
 stty -F $out raw -echo 2>/dev/null
 
 # Find the endpoints by vendor:device.
-declare -A ids=([igb]=8086:10c9 [nvme]=1b36:0010 [e1000e]=8086:10d3)
+declare -A ids=([igb]=8086:10c9 [nvme]=1b36:0010 [e1000e]=8086:10d3 [i82559er]=8086:1209)
 VFIO_PM_DEVICES=
 for d in /sys/bus/pci/devices/*; do
 	id=$(sed 's/^0x//' "$d/vendor"):$(sed 's/^0x//' "$d/device")

@@ -237,6 +237,10 @@ if [ ${#pmtests[@]} -gt 0 ]; then
 	boot_guest portpm portpm "$kernel" VFIO_PM_EXPECT_PORT_SUSPEND=1 $plain "$one_mode" $stress -- "${pmtests[@]}"
 	boot_guest d3cold d3cold "$kernel" VFIO_PM_ONLY=igb VFIO_PM_EXPECT_D3COLD=1 "$one_mode" $stress -- "${pmtests[@]}"
 	boot_guest nopm nopm "$nopm_kernel" VFIO_PM_ONLY=nvme "$one_mode" $stress -- "${pmtests[@]}"
+	# A device that refuses D3hot (i82559er: PowerState ignores writes):
+	# what the user reads back and the gating must agree.
+	boot_guest nod3 nod3 "$kernel" VFIO_PM_ONLY=i82559er \
+		"VFIO_PM_TEST_ARGS=-r vfio_pci_pm_test.iommufd.readback_matches_state" -- vfio_pci_pm_test
 fi
 # Faults around a device held in D3 (guest/faults.sh), on the D3cold
 # platform, with kmemleak on.
@@ -265,6 +269,7 @@ if [ ${#pmtests[@]} -gt 0 ]; then
 	finish_guest portpm portpm
 	finish_guest d3cold d3cold
 	finish_guest nopm nopm
+	finish_guest nod3 nod3
 fi
 stage "guest faults (d3cold topology): SIGKILL in D3hot/D3cold, disable_idle_d3, SR-IOV, hot-unplug, kmemleak"
 sed 's/^/   /' "$logs/vm-faults.out" | grep -v '^   vm:'

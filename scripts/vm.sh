@@ -7,7 +7,9 @@
 #   --base            boot the unpatched base build
 #   --topology T      default | portpm (root ports hotplug=off, pcie_port_pm=force)
 #                     | d3cold (igb gets ACPI power resources: D3cold, see
-#                     config/d3cold.asl)
+#                     config/d3cold.asl) | nod3 (default, plus an i82559er on
+#                     the root bus: a PM capability whose PowerState ignores
+#                     writes, a device that refuses D3hot)
 #   --append "ARGS"   extra kernel command-line arguments
 #   --qemu "ARGS"     extra QEMU arguments (word-split)
 #   --results DIR     results directory shared with the guest (default: build/results/vm)
@@ -22,7 +24,7 @@
 #   VFIO_PM_BDF_<name>  the BDF of each endpoint
 #   VFIO_PM_RESULTS   the results directory (writable, shared with the host)
 #   VFIO_PM_SRC       the kernel source the guest was built from
-#   VFIO_PM_TOPOLOGY  default | portpm | d3cold
+#   VFIO_PM_TOPOLOGY  default | portpm | d3cold | nod3
 #   VFIO_PM_KERNEL    the host path of the bzImage it booted
 #   VFIO_PM_VARIANT   base | patched
 # CMD's output is streamed here and kept in DIR/cmd.out; the guest's kernel
@@ -87,7 +89,7 @@ accel=$("$here/accel.sh" "$kernel" "$initrd")
 accel_opt=$accel
 [ "$accel" = tcg ] && accel_opt=tcg,thread=single
 
-hotplug= hotplug1= acpi=()
+hotplug= hotplug1= acpi=() nod3=()
 cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64 vfio_pci.enable_sriov=1"
 case $topology in
 default) ;;
@@ -97,6 +99,11 @@ d3cold)
 	# management for a node with _EJ0.
 	hotplug1=",hotplug=off"
 	acpi=(-acpitable file="$("$here/ssdt.sh")")
+	;;
+nod3)
+	# QEMU's eepro100 models register a PM capability but leave PMCSR
+	# read-only: a D3hot write leaves PowerState reading D0.
+	nod3=(-device i82559er,bus=pcie.0,addr=0x5,romfile=,netdev=n4 -netdev user,id=n4,restrict=on)
 	;;
 *) echo "vm: unknown topology $topology" >&2; exit 2 ;;
 esac
@@ -128,7 +135,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot,bus=pcie.0,addr=0x10 \
 	-fsdev local,id=fs1,path="$results",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs1,mount_tag=results,bus=pcie.0,addr=0x11 \
-	"${devices[@]}" "${acpi[@]}" "${extra[@]}" </dev/null &
+	"${devices[@]}" "${nod3[@]}" "${acpi[@]}" "${extra[@]}" </dev/null &
 qpid=$!
 # Stall watchdog: under TCG a guest has been seen to stop making progress
 # (vCPUs idle, no kernel report); kill it rather than wait for the timeout.
