@@ -174,6 +174,7 @@ for name in "${devices[@]}"; do
 	check "$tapf" l2_bar_unmapped_in_d3hot "$([ -n "$d3" ] && [ $(($(field "$d3" bar))) = 0 ]; echo $?)" "BAR register reads $(field "$d3" bar) in D3hot"
 	check "$tapf" l1_qemu_alive_in_d3hot "$([ "$(field "$(get d3hot 3)" qemu_alive)" = 1 ]; echo $?)" "L1's QEMU died"
 	check "$tapf" l1_device_d3hot "$([ "$(get d3hot 4)" = D3hot ]; echo $?)" "L1 sees $(get d3hot 4)"
+	check "$tapf" l1_pmcsr_d3hot "$(p=$(get d3hot 7); [ "$p" != - ] && [ $((0x$p & 3)) = 3 ]; echo $?)" "L1 reads PMCSR $(get d3hot 7) from the device"
 	check_pm "$tapf" l1_device_runtime_suspended_in_d3hot "$([ "$(get d3hot 5)" = suspended ]; echo $?)" "runtime_status=$(get d3hot 5) while L2 holds D3hot"
 	if [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
 		check_pm "$tapf" l1_port_suspended_in_d3hot "$([ "$(get d3hot 9)" = suspended ]; echo $?)" "port runtime_status=$(get d3hot 9) while L2 holds D3hot"

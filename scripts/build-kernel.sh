@@ -7,6 +7,8 @@
 # --rev REV  build that commit of build/linux (used for per-patch checks)
 # --kasan    add KASAN to the configuration (separate output directory)
 # --no-pm    build with CONFIG_PM=n (separate output directory)
+# --l2       the nested guest's kernel: the base source with config/l2.config
+#            (no debugging options), no W=1 pass
 # --log F    write the full build log to F (warnings included)
 #
 # Sources are checked out in a cached git worktree and built with O= into a
@@ -20,13 +22,14 @@ top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 jobs=${JOBS:-$(nproc)}
 
-variant=patched rev= kasan=0 nopm=0 log=
+variant=patched rev= kasan=0 nopm=0 l2=0 log=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--base) variant=base ;;
 	--rev) rev=$2; shift ;;
 	--kasan) kasan=1 ;;
 	--no-pm) nopm=1 ;;
+	--l2) l2=1 variant=base ;;
 	--log) log=$2; shift ;;
 	*) echo "build-kernel: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -57,11 +60,16 @@ suffix=
 [ $kasan = 1 ] && suffix=$suffix-kasan
 [ $nopm = 1 ] && suffix=$suffix-nopm
 out=$cache/out/$variant$suffix
+[ $l2 = 1 ] && out=$cache/out/l2
 mkdir -p "$out"
 
 frag=$(mktemp)
 trap 'rm -f "$frag"' EXIT
-cat "$top/config/guest.config" >"$frag"
+if [ $l2 = 1 ]; then
+	cat "$top/config/l2.config" >"$frag"
+else
+	cat "$top/config/guest.config" >"$frag"
+fi
 if [ $kasan = 1 ]; then
 	printf 'CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_INLINE=y\n' >>"$frag"
 	# kmemleak and KASAN together make the TCG guest too slow
@@ -106,6 +114,11 @@ if ! "${mk[@]}" bzImage >"$log" 2>&1; then
 	echo "build-kernel: build of $variant$suffix at ${sha:0:12} failed; log: $log" >&2
 	grep -E 'error|Error' "$log" | head -n 20 >&2
 	exit 1
+fi
+
+if [ $l2 = 1 ]; then
+	echo "$out"
+	exit 0
 fi
 
 # drivers/vfio with W=1 and sparse (C=1, scripts/sparse.sh), recompiled
