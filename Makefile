@@ -10,7 +10,9 @@ TOPOLOGY ?= default
 APPEND ?=
 QEMU ?=
 CMD ?= true
-export CMD
+# CMD reaches the guest unexpanded: make would otherwise expand $VAR in it
+# ("echo $VFIO_PM_DEVICES" would print "FIO_PM_DEVICES").
+cmd_quoted = '$(subst ','\'',$(value CMD))'
 
 kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
 
@@ -55,7 +57,7 @@ selftests: kernel
 
 vm: deps
 	@$(S)/vm.sh $(if $(BASE),--base) --topology $(TOPOLOGY) \
-		$(if $(APPEND),--append "$(APPEND)") $(if $(QEMU),--qemu "$(QEMU)") -- bash -c "$$CMD"
+		$(if $(APPEND),--append "$(APPEND)") $(if $(QEMU),--qemu "$(QEMU)") -- bash -c $(cmd_quoted)
 
 check: deps
 	@$(S)/check.sh $(if $(KASAN),--kasan)

@@ -21,7 +21,8 @@ devices=("$@")
 out=$VFIO_PM_RESULTS/nested
 rm -rf "$out"
 mkdir -p "$out"
-kernel=$VFIO_PM_KERNEL
+# L2 boots its own small kernel (scripts/build-kernel.sh --l2) when given
+kernel=${VFIO_PM_L2_KERNEL:-$VFIO_PM_KERNEL}
 variant=${VFIO_PM_VARIANT:-patched}
 declare -A ids=([igb]=8086:10c9 [nvme]=1b36:0010 [e1000e]=8086:10d3)
 # A BAR0 register that reads non-zero in D0: igb/e1000e STATUS, nvme CAP.
@@ -31,7 +32,7 @@ declare -A scratch=([igb]=0xc000 [nvme]=0x28 [e1000e]=0x2800)
 # How the run ends while L2 holds D3hot.
 declare -A ends=([igb]=kill [nvme]=poweroff [e1000e]=kill)
 qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
-echo "nested: L1 kernel $(uname -r) ($variant), QEMU $qemu_version in L1, L2 kernel the same bzImage, TCG"
+echo "nested: L1 kernel $(uname -r) ($variant), QEMU $qemu_version in L1, L2 kernel ${VFIO_PM_L2_KERNEL:+the L2 build }$kernel, TCG"
 
 ms() { date +%s%3N; }
 

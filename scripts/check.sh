@@ -143,6 +143,11 @@ ok
 stage "patched kernel with CONFIG_PM=n"
 "$here/build-kernel.sh" --no-pm >"$logs/build-nopm.log" 2>&1 || die "CONFIG_PM=n build" "$logs/build-nopm.log"
 ok
+if [ $kasan = 0 ]; then
+	stage "nested guest's kernel (L2: base source, config/l2.config)"
+	"$here/build-kernel.sh" --l2 >"$logs/build-l2.log" 2>&1 || die "L2 kernel build" "$logs/build-l2.log"
+	ok
+fi
 stage "VFIO selftests build (patched tree, its own uAPI headers)"
 bin=$("$here/build-selftests.sh" 2>"$logs/selftests-build.log") || die "selftests build" "$logs/selftests-build.log"
 mapfile -t tests < <(make -s -C "$cache/src/patched/tools/testing/selftests/vfio" -f Makefile -f - print-tests <<<'print-tests: ; @echo $(TEST_GEN_PROGS)' 2>/dev/null |
@@ -227,7 +232,7 @@ for t in "${tests[@]}"; do
 	case $t in vfio_pci_driver_test) long+=("$t") ;; *) rest+=("$t") ;; esac
 done
 if [ ${#long[@]} -gt 0 ]; then
-	boot_guest igb-driver default "$kernel" VFIO_PM_ONLY=igb $plain $stress -- "${long[@]}" &
+	boot_guest igb-driver default "$kernel" VFIO_PM_ONLY=igb VFIO_PM_TEST_TIMEOUT=1200 $plain $stress -- "${long[@]}" &
 	long_pid=$!
 fi
 boot_guest igb default "$kernel" VFIO_PM_ONLY=igb $plain $stress "${all_modes[@]}" -- "${rest[@]}"
@@ -254,9 +259,10 @@ echo "$? $(($(date +%s) - faults_start))" >"$logs/vm-faults.rc"
 # KASAN kernel under TCG in TCG would take most of an hour).
 if [ $kasan = 0 ]; then
 	l2_initrd=$("$here/l2-initramfs.sh" 2>"$logs/l2-initramfs.log") || die "nested guest's initramfs" "$logs/l2-initramfs.log"
+	l2_kernel=$cache/out/l2/arch/x86/boot/bzImage
 	nested_start=$(date +%s)
 	"$here/vm.sh" --kernel "$kernel" --topology portpm --results "$logs/vm-nested" --timeout 1500 --stall 600 \
-		-- "$top/guest/nested.sh" "$l2_initrd" "$bin" igb nvme >"$logs/vm-nested.out" 2>&1
+		-- env VFIO_PM_L2_KERNEL="$l2_kernel" "$top/guest/nested.sh" "$l2_initrd" "$bin" igb nvme >"$logs/vm-nested.out" 2>&1
 	echo "$? $(($(date +%s) - nested_start))" >"$logs/vm-nested.rc"
 fi
 [ ${#long[@]} -gt 0 ] && wait "$long_pid"

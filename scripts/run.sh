@@ -1,31 +1,106 @@
 #!/usr/bin/env bash
-# make run: the nested walk-through, on the unpatched base and then on the
+# make run: the nested walk-through, on the unpatched base and on the
 # patched kernel.  In the bench guest (L1), QEMU assigns igb and then nvme to
-# a nested guest (L2) whose PMCSR writes and own PM reset reach vfio-pci in
-# L1; after each L2 step L1 records the device's and its root port's power
-# state and runtime-PM status.  Prints both runs side by side and a verdict.
+# a nested guest (L2, a small kernel of its own) whose PMCSR writes and own
+# PM reset reach vfio-pci in L1; after each L2 step L1 records the device's
+# and its root port's power state and runtime-PM status.  The base and
+# patched halves run side by side on a machine with two cores or more (two
+# single-threaded TCG guests), one after the other otherwise.  Prints a line
+# per finished step, both runs side by side and a verdict.
 # Full logs: build/results/nested-base and build/results/nested.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
+# Measured on a 2-core machine of the bench's kind (TCG): see README.
+est_half=150 est_cold=20
+
 [ -d "$top/build/linux/.git" ] || "$here/tree.sh" >/dev/null
-echo "building the base and patched kernels and selftests (cached after the first time)..."
+missing=0
+for k in base patched l2; do
+	[ -f "$cache/out/$k/arch/x86/boot/bzImage" ] || missing=$((missing + 1))
+done
+if [ $missing -gt 0 ]; then
+	echo "first run: building $missing kernel(s) (base, patched, nested guest) and the selftests;"
+	echo "  about $est_cold minutes on 2 cores with an empty cache, cached afterwards"
+else
+	echo "checking the cached kernels and selftests (base, patched, nested guest)..."
+fi
+t=$(date +%s)
 "$here/build-kernel.sh" --base >/dev/null
 "$here/build-kernel.sh" >/dev/null
+"$here/build-kernel.sh" --l2 >/dev/null
+"$here/build-selftests.sh" --base >/dev/null
+"$here/build-selftests.sh" >/dev/null
+"$here/l2-initramfs.sh" >/dev/null
+echo "  ready in $(($(date +%s) - t)) s"
+
 mkdir -p "$top/build/results"
-rc=0
+declare -A res=([base]=$top/build/results/nested-base [patched]=$top/build/results/nested)
+declare -A opt=([base]=--base [patched]=)
+declare -A pid=() seen=() rc=() took=()
+half() { # variant
+	local v=$1 s r=0
+	s=$(date +%s)
+	"$here/nested.sh" ${opt[$v]} --no-build --results "${res[$v]}" >"${res[$v]}.log" 2>&1 || r=$?
+	echo "$r $(($(date +%s) - s))" >"${res[$v]}.rc"
+}
+# Print the steps L1 recorded since the last call (guest/nested.sh writes a
+# TSV row per step: t_ms step l2 dev_power dev_runtime ... port_runtime).
+progress() {
+	local v f name key n line
+	for v in base patched; do
+		for f in "${res[$v]}"/nested/*.tsv; do
+			[ -f "$f" ] || continue
+			name=$(basename "$f" .tsv)
+			key=$v/$name
+			n=0
+			while IFS=$'\t' read -r ms step _ dp drt _ _ _ prt; do
+				n=$((n + 1))
+				[ $n -gt 1 ] || continue
+				[ $n -gt "${seen[$key]:-1}" ] || continue
+				seen[$key]=$n
+				printf '  [%4ds] %-7s %-5s %-16s L1: device %s/%s, port %s\n' \
+					$(($(date +%s) - t0)) "$v" "$name" "$step" "$dp" "$drt" "$prt"
+			done <"$f"
+		done
+	done
+}
+
+for v in base patched; do rm -rf "${res[$v]}" "${res[$v]}.rc"; mkdir -p "${res[$v]}"; done
+t0=$(date +%s)
+if [ "$(nproc)" -ge 2 ]; then
+	echo "base and patched side by side: each boots L1, where QEMU runs L2 with igb, then with nvme"
+	echo "  (about $est_half s on this kind of machine); a line per step L1 records:"
+	half base & pid[base]=$!
+	half patched & pid[patched]=$!
+	while kill -0 "${pid[base]}" 2>/dev/null || kill -0 "${pid[patched]}" 2>/dev/null; do
+		sleep 3
+		progress
+	done
+	wait
+else
+	echo "one core: base, then patched; each boots L1, where QEMU runs L2 with igb, then with nvme"
+	echo "  (about $est_half s each on a machine of the bench's kind); a line per step L1 records:"
+	for v in base patched; do
+		half "$v" &
+		while kill -0 $! 2>/dev/null; do sleep 3; progress; done
+		wait
+	done
+fi
+progress
+status=0
 for v in base patched; do
-	start=$(date +%s)
-	if [ $v = base ]; then opt=--base res=$top/build/results/nested-base; else opt= res=$top/build/results/nested; fi
-	echo "$v: booting L1; QEMU in L1 runs L2 with igb, then nvme (TCG in TCG, about 4 minutes)..."
-	# On the base, failed nested checks are the known difference.
-	"$here/nested.sh" $opt --results "$res" >"$res.log" 2>&1 || { [ $v = base ] || rc=1; }
-	echo "$v: done in $(($(date +%s) - start)) s (log: ${res#"$top"/}.log)"
+	read -r rc[$v] took[$v] <"${res[$v]}.rc"
+	echo "$v: done in ${took[$v]} s, exit ${rc[$v]} (log: ${res[$v]#"$top"/}.log)"
 done
+# On the base, failed nested checks are the known difference.
+[ "${rc[patched]}" = 0 ] || status=1
+echo "walk-through: $(($(date +%s) - t0)) s"
 echo
 echo "Nested assignment walk-through: $(qemu-system-x86_64 --version | head -n1) in L1 assigns each device to L2"
-echo "(-device vfio-pci); L1 and L2 run the same kernel under TCG; root ports with runtime PM (hotplug=off,"
-echo "pcie_port_pm=force).  t = seconds since L1 started L2's QEMU.  \"+Nms\": L1 runtime-suspended time"
-echo "added during the step."
-"$here/nested-table.py" "$top/build/results/nested-base" "$top/build/results/nested" || rc=1
-exit $rc
+echo "(-device vfio-pci); L1 runs the kernel under test, L2 a small kernel of its own (base source, no debug"
+echo "options), both under TCG; root ports with runtime PM (hotplug=off, pcie_port_pm=force).  t = seconds since"
+echo "L1 started L2's QEMU.  \"+Nms\": L1 runtime-suspended time added during the step."
+"$here/nested-table.py" "${res[base]}" "${res[patched]}" || status=1
+exit $status
