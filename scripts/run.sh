@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 # Measured on a 2-core machine of the bench's kind (TCG): see README.
-est_half=150 est_cold=20
+est_half=150 est_cold=30
 
 [ -d "$top/build/linux/.git" ] || "$here/tree.sh" >/dev/null
 missing=0
