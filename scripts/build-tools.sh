@@ -16,7 +16,7 @@ hdr=$kout/usr/include/linux/vfio.h
 mkdir -p "$out"
 for c in "$top"/tools/*.c; do
 	b=$out/$(basename "$c" .c)
-	if [ ! -x "$b" ] || [ "$c" -nt "$b" ] || [ "$hdr" -nt "$b" ]; then
+	if [ ! -x "$b" ] || [ "$c" -nt "$b" ] || [ "$hdr" -nt "$b" ] || [ "$top/tools/vfio_group_open.h" -nt "$b" ]; then
 		gcc -O2 -Wall -Wextra -Werror -isystem "$kout/usr/include" -o "$b" "$c"
 	fi
 done

@@ -24,6 +24,8 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "vfio_group_open.h"
+
 #define RUNS 5
 
 static int dev_fd;
@@ -94,36 +96,19 @@ static double cost(int efd, long n)
 
 int main(int argc, char **argv)
 {
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
 	struct vfio_region_info cfg = { .argsz = sizeof(cfg) };
-	char path[PATH_MAX], link[PATH_MAX];
-	int container, group, io_bar = -1, mem_bar = -1, i;
+	int io_bar = -1, mem_bar = -1, i;
 	long n = argc > 2 ? atol(argv[2]) : 20000;
+	const char *what;
 	uint16_t cmd;
-	ssize_t len;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: ioeventfd_cost BDF [N]\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", argv[1]);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		die(path);
-	link[len] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
-	container = open("/dev/vfio/vfio", O_RDWR);
-	group = open(path, O_RDWR);
-	if (container < 0 || group < 0)
-		die("open container/group");
-	if (ioctl(group, VFIO_GROUP_GET_STATUS, &gs) || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
-		die("group not viable");
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("container");
-	dev_fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, argv[1]);
+	dev_fd = vfio_group_open_device(argv[1], &what);
 	if (dev_fd < 0)
-		die("get device fd");
+		die(what);
 	cfg.index = VFIO_PCI_CONFIG_REGION_INDEX;
 	if (ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &cfg))
 		die("config region info");

@@ -26,6 +26,8 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "vfio_group_open.h"
+
 static int dev_fd;
 static off_t cfg_off;
 
@@ -93,35 +95,17 @@ static int find_pm_cap(void)
 
 int main(int argc, char **argv)
 {
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
 	struct vfio_region_info ri = { .argsz = sizeof(ri) };
-	char path[PATH_MAX], link[PATH_MAX];
-	int container, group, pm, i;
-	ssize_t n;
+	const char *what;
+	int pm, i;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: pmcsr BDF STATE:CMD...\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", argv[1]);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		die(path);
-	link[n] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
-
-	container = open("/dev/vfio/vfio", O_RDWR);
-	group = open(path, O_RDWR);
-	if (container < 0 || group < 0)
-		die("open container/group");
-	if (ioctl(group, VFIO_GROUP_GET_STATUS, &gs) || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
-		die("group not viable");
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("container");
-	dev_fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, argv[1]);
+	dev_fd = vfio_group_open_device(argv[1], &what);
 	if (dev_fd < 0)
-		die("get device fd");
+		die(what);
 	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
 	if (ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
 		die("config region info");
