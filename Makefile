@@ -83,6 +83,8 @@ clean:
 
 bench: deps build/linux/.git
 	@$(S)/build-kernel.sh --base >/dev/null && $(S)/build-kernel.sh >/dev/null && \
+		$(if $(filter 0,$(BENCH_EXACT_ROUNDS)),,$(S)/build-kernel.sh --base --perf >/dev/null && \
+		$(S)/build-kernel.sh --perf >/dev/null &&) \
 		$(S)/build-selftests.sh >/dev/null && $(S)/bench.sh
 
 stress: selftests

@@ -11,13 +11,19 @@
 # Port-PM topology: PMCSR only, staying BENCH_DWELL_MS (default 200, more
 # than the ports' 100 ms autosuspend delay) in D3hot, so that the D0 write
 # finds the port runtime suspended where the kernel lets it suspend.
+# Exact mode (the guest booted with vm.sh --icount, VFIO_PM_ICOUNT set):
+# the hot paths in D0 and the config reads in the user's D3hot (modes hot
+# and d3read), BENCH_EXACT samples (default 300) of each on each device;
+# guest time then counts guest instructions.
 # BENCH_PM, BENCH_HOT, BENCH_FEATURE: sample counts (see the benchmark).
 set -u
 bin=$1
 out=$VFIO_PM_RESULTS/bench.jsonl
 log=$VFIO_PM_RESULTS/bench.log
 pm=${BENCH_PM:-40} hot=${BENCH_HOT:-10000} feature=${BENCH_FEATURE:-1000}
-dwell=${BENCH_DWELL_MS:-200}
+dwell=${BENCH_DWELL_MS:-200} exact=${BENCH_EXACT:-300}
+mode=wall
+[ -n "${VFIO_PM_ICOUNT:-}" ] && mode=exact
 : >"$out"
 : >"$log"
 
@@ -33,15 +39,17 @@ done
 tag() {
 	python3 -c '
 import json, sys
-variant, topo, name = sys.argv[1:4]
+variant, topo, name, mode, icount = sys.argv[1:6]
 for ln in sys.stdin:
     ln = ln.strip()
     if not ln.startswith("{"):
         continue
     d = json.loads(ln)
-    d.update(variant=variant, topology=topo, name=name)
+    d.update(variant=variant, topology=topo, name=name, mode=mode)
+    if icount:
+        d.update(icount_shift=int(icount))
     print(json.dumps(d, separators=(",", ":")))
-' "$VFIO_PM_VARIANT" "$VFIO_PM_TOPOLOGY" "$1" >>"$out"
+' "$VFIO_PM_VARIANT" "$VFIO_PM_TOPOLOGY" "$1" $mode "${VFIO_PM_ICOUNT:-}" >>"$out"
 }
 
 rc=0
@@ -53,7 +61,7 @@ run() {
 	[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: $name failed: $*" | tee -a "$log"; rc=1; }
 }
 
-echo "{\"metric\":\"guest\",\"variant\":\"$VFIO_PM_VARIANT\",\"topology\":\"$VFIO_PM_TOPOLOGY\",\"kernel\":\"$(uname -r) $(uname -v)\",\"devices\":\"$VFIO_PM_DEVICES\",\"cpus\":$(nproc)}" >>"$out"
+echo "{\"metric\":\"guest\",\"mode\":\"$mode\",\"variant\":\"$VFIO_PM_VARIANT\",\"topology\":\"$VFIO_PM_TOPOLOGY\",\"kernel\":\"$(uname -r) $(uname -v)\",\"devices\":\"$VFIO_PM_DEVICES\",\"cpus\":$(nproc)}" >>"$out"
 
 devs=()
 for name in igb nvme e1000e; do
@@ -68,7 +76,9 @@ each() {
 	done
 }
 
-if [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
+if [ $mode = exact ]; then
+	each -m hot,d3read -s "$exact"
+elif [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
 	each -m pmcsr -n "$pm" -d "$dwell"
 else
 	# The hot paths in four blocks spread over the run, so that a slow

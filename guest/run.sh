@@ -9,7 +9,7 @@ for a in $(cat /proc/cmdline); do
 done
 # shellcheck disable=SC1091
 . "$results/guest.env"
-export VFIO_PM_TOP VFIO_PM_SRC VFIO_PM_RESULTS VFIO_PM_TOPOLOGY VFIO_PM_KERNEL VFIO_PM_VARIANT
+export VFIO_PM_TOP VFIO_PM_SRC VFIO_PM_RESULTS VFIO_PM_TOPOLOGY VFIO_PM_KERNEL VFIO_PM_VARIANT VFIO_PM_ICOUNT
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp TMPDIR=/tmp
 

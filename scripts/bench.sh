@@ -8,15 +8,25 @@
 #     (patched only), hot paths, parallel devices;
 #   - port-PM topology: PMCSR with a dwell in D3hot (ports may suspend).
 # The order of the kernels alternates from round to round (base first in
-# odd rounds), so drift over the run affects both alike.  Both kernels are
-# copied first, so that a rebuild during the run changes nothing.
+# odd rounds), so drift over the run affects both alike.
+# Then the exact mode: BENCH_EXACT_ROUNDS boots (default 2) of each kernel
+# with QEMU's instruction counting (vm.sh --icount 0: one vCPU, 1 ns of
+# guest time per guest instruction), built without debugging options
+# (build-kernel.sh --perf), running the hot paths and the config reads in
+# the user's D3hot: per access cost in guest instructions, which TCG's
+# wall-time noise does not reach.  Two boots of one kernel must agree.
+# All kernels are copied first, so that a rebuild during the run changes
+# nothing.
 # Output: build/bench/ (raw/*.jsonl, vm/<guest>/, bench.json, bench.png,
 # table.txt).
-#   BENCH_ROUNDS=N  boots per kernel and topology (default 4)
+#   BENCH_ROUNDS=N  boots per kernel and topology (default 4; 0: exact
+#                   mode only)
+#   BENCH_EXACT_ROUNDS=N  exact-mode boots per kernel (default 2; 0: none)
 #   BENCH_BIN=PATH  the benchmark binary (default: the patched selftests
 #                   build in the cache; it only needs uAPI the base has,
 #                   so the same binary runs on both kernels)
-#   BENCH_PM, BENCH_HOT, BENCH_FEATURE, BENCH_DWELL_MS: see guest/bench.sh
+#   BENCH_PM, BENCH_HOT, BENCH_FEATURE, BENCH_DWELL_MS, BENCH_EXACT: see
+#                   guest/bench.sh
 set -euo pipefail
 # Debian's python3 (with python3-matplotlib) first
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
@@ -24,14 +34,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 rounds=${BENCH_ROUNDS:-4}
+exact_rounds=${BENCH_EXACT_ROUNDS:-2}
 bin=${BENCH_BIN:-$cache/selftests/patched/vfio_pci_pm_bench}
 out=$top/build/bench
 start=$(date +%s)
 
 [ -x "$bin" ] || { echo "bench: no benchmark binary at $bin (make selftests, or BENCH_BIN=)" >&2; exit 2; }
-for k in base patched; do
+kernels="base patched"
+[ "$exact_rounds" -gt 0 ] && kernels="$kernels base-perf patched-perf"
+for k in $kernels; do
 	[ -f "$cache/out/$k/arch/x86/boot/bzImage" ] ||
-		{ echo "bench: no $k kernel (make kernel$([ $k = base ] && echo ' BASE=1'))" >&2; exit 2; }
+		{ echo "bench: no $k kernel (make bench builds it)" >&2; exit 2; }
 done
 
 rm -rf "$out"
@@ -40,16 +53,18 @@ mkdir -p "$out/raw" "$out/vm" "$out/kernels"
 # patch): copy them when no build of them runs and they stay unchanged.
 waited=0
 while :; do
-	if pgrep -f -- "O=$cache/out/(base|patched) " >/dev/null; then
+	if pgrep -f -- "O=$cache/out/(base|patched)(-perf)? " >/dev/null; then
 		sleep 10; waited=$((waited + 10)); continue
 	fi
-	for k in base patched; do
+	for k in $kernels; do
 		cp "$cache/out/$k/arch/x86/boot/bzImage" "$out/kernels/$k.bzImage"
 	done
 	sleep 5
-	if cmp -s "$cache/out/base/arch/x86/boot/bzImage" "$out/kernels/base.bzImage" &&
-	   cmp -s "$cache/out/patched/arch/x86/boot/bzImage" "$out/kernels/patched.bzImage" &&
-	   ! pgrep -f -- "O=$cache/out/(base|patched) " >/dev/null; then
+	same=1
+	for k in $kernels; do
+		cmp -s "$cache/out/$k/arch/x86/boot/bzImage" "$out/kernels/$k.bzImage" || same=0
+	done
+	if [ $same = 1 ] && ! pgrep -f -- "O=$cache/out/(base|patched)(-perf)? " >/dev/null; then
 		break
 	fi
 done
@@ -57,7 +72,7 @@ done
 	printf '{"metric":"host","cpus":%s,"cpu":"%s","qemu":"%s","bench_bin_sha256":"%s"' \
 		"$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
 		"$(qemu-system-x86_64 --version | head -n1)" "$(sha256sum "$bin" | cut -c1-16)"
-	for k in base patched; do
+	for k in $kernels; do
 		printf ',"%s_sha256":"%s"' $k "$(sha256sum "$out/kernels/$k.bzImage" | cut -c1-16)"
 	done
 	printf ',"patched_source":"%s"}\n' "$(git -C "$cache/src/patched" log -1 --format='%h %s' 2>/dev/null | tr -d '"\\')"
@@ -83,46 +98,59 @@ wait_for_cpu() {
 }
 
 fail=0
+boot() {	# NAME VARIANT TOPOLOGY ROUND [vm.sh options...]
+	local name=$1 k=$2 topo=$3 r=$4 rc=0 t0 t1 others load mode=wall
+	shift 4
+	case " $* " in *" --icount "*) mode=exact ;; esac
+	wait_for_cpu
+	others=$(pgrep -cx qemu-system-x86 || true)
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	t0=$(date +%s)
+	"$here/vm.sh" "$@" --topology "$topo" --results "$out/vm/$name" --timeout 900 \
+		-- bash guest/bench.sh "$bin" >"$out/vm/$name.out" 2>&1 || rc=$?
+	t1=$(date +%s)
+	printf 'bench: %-20s %4ss  rc=%s  (other guests at start: %s, load %s)\n' \
+		"$name" $((t1 - t0)) $rc "$others" "$load"
+	if [ $rc != 0 ]; then
+		fail=1
+		tail -n 20 "$out/vm/$name.out" >&2
+	fi
+	# A patched kernel without the series' LOW_POWER feature is an
+	# intermediate build (make check builds the series patch by patch)
+	if [ $k = patched ] && [ -f "$out/vm/$name/bench.jsonl" ] &&
+	   grep -q '"low_power_feature":false' "$out/vm/$name/bench.jsonl"; then
+		echo "bench: the patched kernel lacks VFIO_DEVICE_FEATURE_LOW_POWER:" \
+			"not the whole series (a build in progress?); rerun" >&2
+		exit 1
+	fi
+	if [ -f "$out/vm/$name/bench.jsonl" ]; then
+		{
+			printf '{"metric":"boot","mode":"%s","variant":"%s","topology":"%s","round":%s,"seconds":%s,"rc":%s,"other_guests":%s,"host_load":%s}\n' \
+				$mode "$k" "$topo" "$r" $((t1 - t0)) "$rc" "${others:-0}" "$load"
+			sed "s/^{/{\"round\":$r,/" "$out/vm/$name/bench.jsonl"
+		} >"$out/raw/$name.jsonl"
+	fi
+}
+
 for r in $(seq "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then order="base patched"; else order="patched base"; fi
 	for topo in default portpm; do
 		for k in $order; do
-			name=$k-$topo-$r
-			wait_for_cpu
-			others=$(pgrep -cx qemu-system-x86 || true)
-			load=$(cut -d' ' -f1 /proc/loadavg)
-			t0=$(date +%s)
-			qemu=
-			[ $topo = default ] && qemu=$extra
-			rc=0
-			kopt=()
-			[ $k = base ] && kopt=(--base)
-			"$here/vm.sh" "${kopt[@]}" --kernel "$out/kernels/$k.bzImage" \
-				--topology $topo --qemu "$qemu" --results "$out/vm/$name" --timeout 900 \
-				-- bash guest/bench.sh "$bin" >"$out/vm/$name.out" 2>&1 || rc=$?
-			t1=$(date +%s)
-			printf 'bench: %-20s %4ss  rc=%s  (other guests at start: %s, load %s)\n' \
-				"$name" $((t1 - t0)) $rc "$others" "$load"
-			if [ $rc != 0 ]; then
-				fail=1
-				tail -n 20 "$out/vm/$name.out" >&2
-			fi
-			# A patched kernel without the series' LOW_POWER feature is an
-			# intermediate build (make check builds the series patch by patch)
-			if [ $k = patched ] && [ -f "$out/vm/$name/bench.jsonl" ] &&
-			   grep -q '"low_power_feature":false' "$out/vm/$name/bench.jsonl"; then
-				echo "bench: the patched kernel lacks VFIO_DEVICE_FEATURE_LOW_POWER:" \
-					"not the whole series (a build in progress?); rerun" >&2
-				exit 1
-			fi
-			if [ -f "$out/vm/$name/bench.jsonl" ]; then
-				{
-					printf '{"metric":"boot","variant":"%s","topology":"%s","round":%s,"seconds":%s,"rc":%s,"other_guests":%s,"host_load":%s}\n' \
-						"$k" "$topo" "$r" $((t1 - t0)) "$rc" "${others:-0}" "$load"
-					sed "s/^{/{\"round\":$r,/" "$out/vm/$name/bench.jsonl"
-				} >"$out/raw/$name.jsonl"
-			fi
+			kopt=(--kernel "$out/kernels/$k.bzImage")
+			[ $k = base ] && kopt+=(--base)
+			[ $topo = default ] && kopt+=(--qemu "$extra")
+			boot "$k-$topo-$r" $k $topo "$r" "${kopt[@]}"
 		done
+	done
+done
+
+# Exact mode: the default topology's three endpoints, nothing else
+for r in $(seq "$exact_rounds"); do
+	if [ $((r % 2)) = 1 ]; then order="base patched"; else order="patched base"; fi
+	for k in $order; do
+		kopt=(--kernel "$out/kernels/$k-perf.bzImage" --icount 0)
+		[ $k = base ] && kopt+=(--base)
+		boot "$k-exact-$r" $k default "$r" "${kopt[@]}"
 	done
 done
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Build a guest kernel (bzImage) from allnoconfig + config/guest.config.
 #
-#   build-kernel.sh [--base] [--rev REV] [--kasan] [--no-pm] [--log FILE]
+#   build-kernel.sh [--base] [--rev REV] [--kasan] [--no-pm] [--perf] [--log FILE]
 #
 # --base     build the pinned base (tag "base") instead of build/linux's HEAD
 # --rev REV  build that commit of build/linux (used for per-patch checks)
 # --kasan    add KASAN to the configuration (separate output directory)
 # --no-pm    build with CONFIG_PM=n (separate output directory)
+# --perf     without the debugging options (lockdep, atomic-sleep checks,
+#            kmemleak, lockup and hung-task detectors), for make bench's
+#            exact mode (separate output directory, no W=1 pass)
 # --l2       the nested guest's kernel: the base source with config/l2.config
 #            (no debugging options), no W=1 pass
 # --log F    write the full build log to F (warnings included)
@@ -22,13 +25,14 @@ top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 jobs=${JOBS:-$(nproc)}
 
-variant=patched rev= kasan=0 nopm=0 l2=0 log=
+variant=patched rev= kasan=0 nopm=0 perf=0 l2=0 log=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--base) variant=base ;;
 	--rev) rev=$2; shift ;;
 	--kasan) kasan=1 ;;
 	--no-pm) nopm=1 ;;
+	--perf) perf=1 ;;
 	--l2) l2=1 variant=base ;;
 	--log) log=$2; shift ;;
 	*) echo "build-kernel: unknown argument $1" >&2; exit 2 ;;
@@ -59,6 +63,7 @@ fi
 suffix=
 [ $kasan = 1 ] && suffix=$suffix-kasan
 [ $nopm = 1 ] && suffix=$suffix-nopm
+[ $perf = 1 ] && suffix=$suffix-perf
 out=$cache/out/$variant$suffix
 [ $l2 = 1 ] && out=$cache/out/l2
 mkdir -p "$out"
@@ -78,6 +83,9 @@ fi
 if [ $nopm = 1 ]; then
 	sed -i '/^CONFIG_PM/d; /CONFIG_PCIE_PME/d' "$frag"
 	echo '# CONFIG_PM is not set' >>"$frag"
+fi
+if [ $perf = 1 ]; then
+	sed -i '/PROVE_LOCKING\|DEBUG_ATOMIC_SLEEP\|KMEMLEAK\|SOFTLOCKUP\|HUNG_TASK/d' "$frag"
 fi
 
 export CCACHE_DIR=$cache/ccache CCACHE_BASEDIR=$cache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
@@ -116,7 +124,7 @@ if ! "${mk[@]}" bzImage >"$log" 2>&1; then
 	exit 1
 fi
 
-if [ $l2 = 1 ]; then
+if [ $l2 = 1 ] || [ $perf = 1 ]; then
 	echo "$out"
 	exit 0
 fi

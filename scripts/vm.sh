@@ -17,6 +17,9 @@
 #   --no-bind         do not bind the endpoints to vfio-pci
 #   --stall S         kill the guest when nothing in the results directory
 #                     changed for S seconds (default 300; exit status 124)
+#   --icount SHIFT    exact mode (TCG only): one vCPU and QEMU's instruction
+#                     counting, -icount shift=SHIFT,sleep=off, so that guest
+#                     time is 2^SHIFT ns per guest instruction executed
 #
 # In the guest CMD runs with bash in the host's userland (host root, read-only
 # over 9p), in the repository's directory, with:
@@ -35,7 +38,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 
-kernel= variant=patched topology=default append= qemu_extra= timeout=1800 bind=1 stall=300
+kernel= variant=patched topology=default append= qemu_extra= timeout=1800 bind=1 stall=300 icount=
 results=$top/build/results/vm
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--no-bind) bind=0 ;;
 	--stall) stall=$2; shift ;;
+	--icount) icount=$2; shift ;;
 	--) shift; break ;;
 	-*) echo "vm: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -79,6 +83,7 @@ VFIO_PM_RESULTS=$(printf %q "$results")
 VFIO_PM_TOPOLOGY=$topology
 VFIO_PM_KERNEL=$(printf %q "$kernel")
 VFIO_PM_VARIANT=$variant
+VFIO_PM_ICOUNT=$icount
 VFIO_PM_BIND=$bind
 ENV
 
@@ -88,6 +93,13 @@ accel=$("$here/accel.sh" "$kernel" "$initrd")
 # PMCSR D3 write.
 accel_opt=$accel
 [ "$accel" = tcg ] && accel_opt=tcg,thread=single
+smp=(-smp 2)
+if [ -n "$icount" ]; then
+	[ "$accel" = tcg ] || { echo "vm: --icount needs TCG (accelerator: $accel)" >&2; exit 2; }
+	# One vCPU: the virtual clock then counts the instructions of the
+	# code measured only (and of the interrupts that hit it)
+	smp=(-smp 1 -icount "shift=$icount,sleep=off")
+fi
 
 hotplug= hotplug1= acpi=() nod3=()
 cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64 vfio_pci.enable_sriov=1"
@@ -122,10 +134,10 @@ devices=(
 
 # shellcheck disable=SC2206
 extra=($qemu_extra)
-echo "vm: accel=$accel topology=$topology kernel=$kernel" >&2
+echo "vm: accel=$accel${icount:+ icount shift=$icount} topology=$topology kernel=$kernel" >&2
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-machine q35,kernel-irqchip=split -accel "$accel_opt" -cpu max -smp 2 -m 2G \
+	-machine q35,kernel-irqchip=split -accel "$accel_opt" -cpu max "${smp[@]}" -m 2G \
 	-device intel-iommu,intremap=on \
 	-display none -vga none -no-reboot -monitor none \
 	-qmp unix:"$results/qmp.sock",server=on,wait=off \
