@@ -29,10 +29,14 @@ help:
 	@echo "make export         rewrite patches/ from build/linux base..HEAD"
 	@echo "make kernel [BASE=1] [KASAN=1]   build the patched (or base) kernel"
 	@echo "make selftests [BASE=1]          build the VFIO selftests"
-	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=portpm|d3cold] [APPEND=...] [QEMU=...]"
-	@echo "make bench          base against patched: PMCSR/LOW_POWER latency, hot paths, parallel devices"
+	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=platform] [APPEND=...] [QEMU=...]"
+	@echo "make bench          base against patched: PMCSR/LOW_POWER latency, hot paths, parallel devices (wall"
+	@echo "                    time), and the hot paths in guest instructions (exact mode, QEMU -icount)"
+	@echo "                    [BENCH_ROUNDS=N (0: exact mode only)] [BENCH_EXACT_ROUNDS=N (0: wall time only)]"
 	@echo "make stress         vfio_pci_pm_stress_test at full length (60 s per mode, full PMCSR sweep) on each device"
 	@echo "make docs           build Documentation/driver-api/vfio-pci-pm.rst of build/linux"
+	@echo "platforms (TOPOLOGY=, config/topologies):"
+	@$(S)/platforms.sh --list
 
 deps:
 	@$(S)/host-deps.sh
@@ -89,7 +93,7 @@ bench: deps build/linux/.git
 
 stress: selftests
 	@$(S)/vm.sh --topology $(TOPOLOGY) --results build/results/stress -- env VFIO_PM_STRESS_SECONDS=60 \
-		VFIO_PM_PMCSR_FULL=1 VFIO_PM_EXPECT_D3COLD=$(if $(filter d3cold,$(TOPOLOGY)),1,0) \
+		VFIO_PM_PMCSR_FULL=1 \
 		guest/selftests.sh $(TOPOLOGY) $${VFIO_PM_CACHE:-$$HOME/.cache/vfio-pci-pm}/selftests/patched \
 		vfio_pci_pm_stress_test && scripts/tap-report.py build/results/stress/$(TOPOLOGY)
 

@@ -14,7 +14,9 @@
 # Exact mode (the guest booted with vm.sh --icount, VFIO_PM_ICOUNT set):
 # the hot paths in D0 and the config reads in the user's D3hot (modes hot
 # and d3read), BENCH_EXACT samples (default 300) of each on each device;
-# guest time then counts guest instructions.
+# guest time then counts guest instructions.  In the port-PM topology,
+# exact mode: 10 PMCSR D3hot/D0 cycles with the dwell, in icount time (a
+# sleep counts its length, code its instructions at 1 ns each).
 # BENCH_PM, BENCH_HOT, BENCH_FEATURE: sample counts (see the benchmark).
 set -u
 bin=$1
@@ -76,7 +78,10 @@ each() {
 	done
 }
 
-if [ $mode = exact ]; then
+if [ $mode = exact ] && [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
+	# The port's wake-up in icount time (sleeps count their length)
+	each -m pmcsr -n 10 -d "$dwell"
+elif [ $mode = exact ]; then
 	each -m hot,d3read -s "$exact"
 elif [ "$VFIO_PM_TOPOLOGY" = portpm ]; then
 	each -m pmcsr -n "$pm" -d "$dwell"

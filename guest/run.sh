@@ -16,8 +16,12 @@ export HOME=/tmp TMPDIR=/tmp
 out=/dev/ttyS1
 stty -F $out raw -echo 2>/dev/null
 
-# Find the endpoints by vendor:device.
-declare -A ids=([igb]=8086:10c9 [nvme]=1b36:0010 [e1000e]=8086:10d3 [i82559er]=8086:1209)
+# What the platform (config/topologies) says the tests must find there
+for e in $VFIO_PM_EXPECT; do export "${e?}"; done
+
+# Find the platform's endpoints by vendor:device.
+declare -A ids=()
+for nv in $VFIO_PM_IDS; do ids[${nv%%=*}]=${nv#*=}; done
 VFIO_PM_DEVICES=
 for d in /sys/bus/pci/devices/*; do
 	id=$(sed 's/^0x//' "$d/vendor"):$(sed 's/^0x//' "$d/device")
@@ -38,6 +42,10 @@ export VFIO_PM_DEVICES
 			"$VFIO_PM_SRC/tools/testing/selftests/vfio/scripts/setup.sh" "${nb#*=}" >/dev/null ||
 				echo "run.sh: setup.sh ${nb#*=} failed"
 		done
+	fi
+	# The platform's host-side settings
+	if [ -s "$results/setup.sh" ]; then
+		bash -e "$results/setup.sh" || echo "run.sh: the platform's setup failed"
 	fi
 	cd "$VFIO_PM_TOP" && bash "$results/cmd.sh"
 } 2>&1 | tee "$results/cmd.out" >$out

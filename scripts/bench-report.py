@@ -70,22 +70,31 @@ def load(paths):
 def summarize_exact(exact):
     """Per metric and device: median guest instructions per variant and boot."""
     med = defaultdict(lambda: defaultdict(dict))         # key -> variant -> round -> median
+    extra = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     shift = {}
     for d in exact:
-        k = (d["metric"], d.get("name", "?"))
+        k = (d["metric"], d.get("name", "?"), d.get("topology", "default"))
         s = [x for x in d["samples"] if x < 2**63]
+        scale = 1e3 if d["metric"] in MS else 1
         if s:
-            med[k][d["variant"]][d.get("round", 0)] = statistics.median(s)
+            med[k][d["variant"]][d.get("round", 0)] = statistics.median(s) / scale
+        for f in ("errors", "port_suspended"):
+            extra[k][d["variant"]][f] += d.get(f, 0)
+        extra[k][d["variant"]]["count"] += len(d["samples"])
         shift[k] = d.get("icount_shift", 0)
     rows = []
-    for k in sorted(med, key=lambda k: (ORDER.index(k[0]) if k[0] in ORDER else 99, DEV_ORDER.get(k[1], 9))):
-        metric, name = k
-        r = {"metric": metric, "device": name, "unit": "instructions" if shift[k] == 0 else f"{2 ** shift[k]} ns"}
+    for k in sorted(med, key=lambda k: (k[2] != "default", ORDER.index(k[0]) if k[0] in ORDER else 99,
+                                        DEV_ORDER.get(k[1], 9))):
+        metric, name, topo = k
+        # Transitions sleep: their icount time is not an instruction count
+        unit = "us (icount)" if metric in MS else "instructions" if shift[k] == 0 else f"{2 ** shift[k]} ns"
+        r = {"topology": topo, "metric": metric, "device": name, "unit": unit}
         for v in ("base", "patched"):
             m = med[k].get(v)
             if m:
                 vals = [m[i] for i in sorted(m)]
-                r[v] = {"median": statistics.median(vals), "rounds": vals, "spread": max(vals) - min(vals)}
+                r[v] = {"median": statistics.median(vals), "rounds": vals, "spread": max(vals) - min(vals),
+                        **extra[k][v]}
         if "base" in r and "patched" in r:
             r["diff"] = r["patched"]["median"] - r["base"]["median"]
             r["ratio"] = r["patched"]["median"] / r["base"]["median"]
@@ -100,23 +109,29 @@ def exact_note(r):
         return "target <= %.2f: %s" % (EXACT_TARGET, "met" if r["ratio"] <= EXACT_TARGET else "MISSED")
     if r["metric"] in D3READ:
         return "in the user's D3hot: base direct D3hot, patched runtime suspended (no wake-up)"
+    if r["metric"] == "pmcsr_d3hot_d0" and r["topology"] == "portpm":
+        ps = [f"{r[v].get('port_suspended', 0)}/{r[v].get('count', 0)}" for v in ("base", "patched") if v in r]
+        return "icount time incl. sleeps; port suspended " + " / ".join(ps)
+    if r["metric"] in MS:
+        return "icount time incl. sleeps"
     return ""
 
 
 def exact_table(rows):
-    hdr = ["metric", "device", "unit", "base", "patched", "diff", "ratio", "boots agree (base/patched)", "note"]
+    hdr = ["topology", "metric", "device", "unit", "base", "patched", "diff", "ratio", "boots agree (base/patched)",
+           "note"]
     out = []
     for r in rows:
         b, p = r.get("base", {}), r.get("patched", {})
         agree = " / ".join("exact" if x["spread"] == 0 else f"+-{x['spread']:g}" if len(x["rounds"]) > 1 else "1 boot"
                            for x in (b, p) if x)
-        out.append([r["metric"], r["device"], r["unit"], f"{b['median']:g}" if b else "-",
+        out.append([r["topology"], r["metric"], r["device"], r["unit"], f"{b['median']:g}" if b else "-",
                     f"{p['median']:g}" if p else "-", f"{r['diff']:+g}" if "diff" in r else "-",
                     f"{r['ratio']:.4f}" if "ratio" in r else "-", agree, exact_note(r)])
     w = [max(len(str(x[i])) for x in out + [hdr]) for i in range(len(hdr))]
     lines = []
     for i, x in enumerate([hdr] + out):
-        cells = [str(c).ljust(w[j]) if j in (0, 1, 2, 7, 8) else str(c).rjust(w[j]) for j, c in enumerate(x)]
+        cells = [str(c).ljust(w[j]) if j in (0, 1, 2, 3, 8, 9) else str(c).rjust(w[j]) for j, c in enumerate(x)]
         lines.append("  ".join(cells).rstrip())
         if i == 0:
             lines.append("  ".join("-" * n for n in w[:-1]) + "  " + "-" * 4)

@@ -144,13 +144,16 @@ for r in $(seq "$rounds"); do
 	done
 done
 
-# Exact mode: the default topology's three endpoints, nothing else
+# Exact mode: the default topology's three endpoints, nothing else, and
+# the port-PM topology's PMCSR writes with a dwell (the port's wake-up)
 for r in $(seq "$exact_rounds"); do
 	if [ $((r % 2)) = 1 ]; then order="base patched"; else order="patched base"; fi
-	for k in $order; do
-		kopt=(--kernel "$out/kernels/$k-perf.bzImage" --icount 0)
-		[ $k = base ] && kopt+=(--base)
-		boot "$k-exact-$r" $k default "$r" "${kopt[@]}"
+	for topo in default portpm; do
+		for k in $order; do
+			kopt=(--kernel "$out/kernels/$k-perf.bzImage" --icount 0)
+			[ $k = base ] && kopt+=(--base)
+			boot "$k-exact-$topo-$r" $k $topo "$r" "${kopt[@]}"
+		done
 	done
 done
 

@@ -31,6 +31,11 @@ die() {
 }
 
 # --- a. the series, one patch at a time -----------------------------------
+stage "platforms (config/topologies) and the README's table of them"
+"$here/platforms.sh" --check "$top/README.md" >"$logs/platforms.log" 2>&1 ||
+	{ cat "$logs/platforms.log"; die "README.md's platform table differs from config/topologies" "$logs/platforms.log"; }
+ok "$(ls "$top/config/topologies" | grep -vc '[.]') platforms, the README's table matches"
+
 stage "base tree and base build"
 # patches/ is the product: apply it to a scratch tree (build/linux, where the
 # series is developed, is left alone).
@@ -160,9 +165,9 @@ kernel=$cache/out/patched/arch/x86/boot/bzImage
 [ ${#kflags[@]} -gt 0 ] && kernel=$cache/out/patched-kasan/arch/x86/boot/bzImage
 # Boot one guest and run selftests in it; its output goes to vm-NAME.out and
 # its exit status to vm-NAME.rc, so a guest can also run in the background.
-boot_guest() { # name topology kernel env-assignments -- tests...
-	local name=$1 topo=$2 kernel=$3
-	shift 3
+boot_guest() { # name tag platform kernel env-assignments -- tests...
+	local name=$1 topo=$2 plat=$3 kernel=$4
+	shift 4
 	local envs=()
 	while [ "$1" != -- ]; do envs+=("$1"); shift; done
 	shift
@@ -171,7 +176,7 @@ boot_guest() { # name topology kernel env-assignments -- tests...
 	: >"$logs/vm-$name.out"
 	for try in 1 2; do
 		rm -rf "$logs/vm-$name"
-		"$here/vm.sh" --kernel "$kernel" --topology "${topo/nopm/default}" --results "$logs/vm-$name" --timeout 1500 \
+		"$here/vm.sh" --kernel "$kernel" --topology "$plat" --results "$logs/vm-$name" --timeout 1500 \
 			-- env "${envs[@]}" "$top/guest/selftests.sh" "$topo" "$bin" "$@" >>"$logs/vm-$name.out" 2>&1
 		rc=$?
 		# A TCG guest that stops making progress (seen on the base kernel
@@ -202,110 +207,151 @@ dirs=()
 stalls=0
 pmtests=()
 for t in "${tests[@]}"; do case $t in vfio_pci_pm*) pmtests+=("$t") ;; esac; done
-# Every selftest on every device, in every IOMMU mode, default topology; then
-# the power-management tests again in one IOMMU mode (their subject does
-# not depend on it, and every mode ran in the default topology): with
-# runtime-PM capable root ports (the port must then suspend with its
-# child), on the emulated D3cold platform (igb has ACPI power resources;
-# the D3cold cases must run), and on the CONFIG_PM=n kernel (PMCSR writes
-# take the direct path).  Each guest has its own emulated devices, so igb's
-# longest test (vfio_pci_driver_test, ~9 minutes under TCG) gets a guest of
-# its own in the background while the other guests run one after the
-# other next to it: two guests keep the two cores busy.
+# The guests come from config/check.guests (kernel, platform, lane, test
+# programs, IOMMU modes, environment): the background lane starts first,
+# the others run one after the other next to it; then each guest's stage
+# prints, in the table's order.
 stage "guests: igb's vfio_pci_driver_test in the background; the others next to it"
 "$here/initramfs.sh" >/dev/null || die "initramfs"
-nopm_kernel=$cache/out/patched-nopm/arch/x86/boot/bzImage
-plain=VFIO_PM_EXPECT_D3COLD=0
-# vfio_pci_pm_stress_test: 15 s of concurrent stress per IOMMU mode and
-# device here (60 s by default, make stress), PMCSR sweep subset
-stress=VFIO_PM_STRESS_SECONDS=15
 one_mode=VFIO_PM_TEST_ARGS="-v iommufd"
-# Under KASAN the default-topology guests run one IOMMU mode too
+# Under KASAN the guests that run every IOMMU mode run one
 all_modes=()
 [ $kasan = 1 ] && all_modes=("$one_mode")
 # Under KASAN (make check KASAN=1) only the power-management tests run: the
 # upstream tests do not exercise the series, and igb's driver test alone
 # would take half an hour.
 [ $kasan = 1 ] && tests=("${pmtests[@]}")
-long=() rest=()
-for t in "${tests[@]}"; do
-	case $t in vfio_pci_driver_test) long+=("$t") ;; *) rest+=("$t") ;; esac
+row_tests() { # tests-column: the programs of the series it names
+	local t x
+	case $1 in
+	all) printf '%s\n' "${tests[@]}" ;;
+	pm) for t in "${tests[@]}"; do case $t in vfio_pci_pm*) echo "$t" ;; esac; done ;;
+	rest) for t in "${tests[@]}"; do [ "$t" = vfio_pci_driver_test ] || echo "$t"; done ;;
+	*) for t in ${1//,/ }; do for x in "${tests[@]}"; do [ "$x" = "$t" ] && echo "$t"; done; done ;;
+	esac
+}
+declare -A g_kernel g_plat g_lane g_tests g_modes g_envs g_tag
+guests=()
+while read -r name kern plat lane rtests modes envs; do
+	case $name in '' | '#'*) continue ;; esac
+	case $kern in
+	patched) g_kernel[$name]=$kernel ;;
+	nopm) g_kernel[$name]=$cache/out/patched-nopm/arch/x86/boot/bzImage ;;
+	base) g_kernel[$name]=$cache/out/base/arch/x86/boot/bzImage ;;
+	*) die "config/check.guests: $name: unknown kernel $kern" ;;
+	esac
+	[ -f "$top/config/topologies/$plat" ] || die "config/check.guests: $name: unknown platform $plat"
+	# Results are tagged with the platform, or the kernel when not patched
+	g_tag[$name]=$plat
+	[ "$kern" = nopm ] && g_tag[$name]=nopm
+	case $rtests in
+	@nested) [ $kasan = 1 ] && continue ;;
+	@*) ;;
+	*)
+		mapfile -t t < <(row_tests "$rtests")
+		[ ${#t[@]} -gt 0 ] || continue
+		g_tests[$name]=${t[*]} ;;
+	esac
+	[ "${rtests:0:1}" = @ ] && g_tests[$name]=$rtests
+	g_plat[$name]=$plat g_lane[$name]=$lane g_modes[$name]=$modes g_envs[$name]=$envs
+	guests+=("$name")
+done <"$top/config/check.guests"
+# The test programs and environment of a selftests guest
+guest_args() { # name
+	local name=$1 modes=${g_modes[$1]} e
+	args=()
+	for e in ${g_envs[$name]}; do args+=("$e"); done
+	case $modes in
+	all) args+=("${all_modes[@]}") ;;
+	*.*.*) args+=(VFIO_PM_TEST_ARGS="-r $modes") ;;
+	*) args+=(VFIO_PM_TEST_ARGS="-v $modes") ;;
+	esac
+	args+=(--)
+	for e in ${g_tests[$name]}; do args+=("$e"); done
+}
+bg_pids=()
+for name in "${guests[@]}"; do
+	[ "${g_lane[$name]}" = bg ] || continue
+	guest_args "$name"
+	boot_guest "$name" "${g_tag[$name]}" "${g_plat[$name]}" "${g_kernel[$name]}" "${args[@]}" &
+	bg_pids+=($!)
 done
-if [ ${#long[@]} -gt 0 ]; then
-	boot_guest igb-driver default "$kernel" VFIO_PM_ONLY=igb VFIO_PM_TEST_TIMEOUT=1200 $plain $stress -- "${long[@]}" &
-	long_pid=$!
-fi
-boot_guest igb default "$kernel" VFIO_PM_ONLY=igb $plain $stress "${all_modes[@]}" -- "${rest[@]}"
-boot_guest nvme default "$kernel" VFIO_PM_ONLY=nvme $plain $stress "${all_modes[@]}" -- "${tests[@]}"
-boot_guest e1000e default "$kernel" VFIO_PM_ONLY=e1000e $plain $stress "${all_modes[@]}" -- "${tests[@]}"
-if [ ${#pmtests[@]} -gt 0 ]; then
-	boot_guest portpm portpm "$kernel" VFIO_PM_EXPECT_PORT_SUSPEND=1 $plain "$one_mode" $stress -- "${pmtests[@]}"
-	boot_guest d3cold d3cold "$kernel" VFIO_PM_ONLY=igb VFIO_PM_EXPECT_D3COLD=1 "$one_mode" $stress -- "${pmtests[@]}"
-	boot_guest nopm nopm "$nopm_kernel" VFIO_PM_ONLY=nvme "$one_mode" $stress -- "${pmtests[@]}"
-	# A device that refuses D3hot (i82559er: PowerState ignores writes):
-	# what the user reads back and the gating must agree.
-	boot_guest nod3 nod3 "$kernel" VFIO_PM_ONLY=i82559er \
-		"VFIO_PM_TEST_ARGS=-r vfio_pci_pm_test.iommufd.readback_matches_state" -- vfio_pci_pm_test
-fi
-# Faults around a device held in D3 (guest/faults.sh), on the D3cold
-# platform, with kmemleak on.
-tools=$("$here/build-tools.sh" 2>"$logs/tools-build.log") || die "tools build" "$logs/tools-build.log"
-faults_start=$(date +%s)
-"$here/faults.sh" --kernel "$kernel" --results "$logs/vm-faults" --tools "$tools" --bin "$bin" >"$logs/vm-faults.out" 2>&1
-echo "$? $(($(date +%s) - faults_start))" >"$logs/vm-faults.rc"
-# QEMU in the guest assigns igb, then nvme, to a nested guest that writes
-# PMCSR (guest/nested.sh): the host side must runtime-suspend the device
-# and its port while the nested guest holds D3hot.  Not under KASAN (a
-# KASAN kernel under TCG in TCG would take most of an hour).
-if [ $kasan = 0 ]; then
-	l2_initrd=$("$here/l2-initramfs.sh" 2>"$logs/l2-initramfs.log") || die "nested guest's initramfs" "$logs/l2-initramfs.log"
-	l2_kernel=$cache/out/l2/arch/x86/boot/bzImage
-	nested_start=$(date +%s)
-	"$here/vm.sh" --kernel "$kernel" --topology portpm --results "$logs/vm-nested" --timeout 1500 --stall 600 \
-		-- env VFIO_PM_L2_KERNEL="$l2_kernel" "$top/guest/nested.sh" "$l2_initrd" "$bin" igb nvme >"$logs/vm-nested.out" 2>&1
-	echo "$? $(($(date +%s) - nested_start))" >"$logs/vm-nested.rc"
-fi
-[ ${#long[@]} -gt 0 ] && wait "$long_pid"
+tools=
+need_tools() {
+	[ -n "$tools" ] && return
+	tools=$("$here/build-tools.sh" 2>"$logs/tools-build.log") || die "tools build" "$logs/tools-build.log"
+}
+for name in "${guests[@]}"; do
+	[ "${g_lane[$name]}" = fg ] || continue
+	case ${g_tests[$name]} in
+	@faults)
+		# Faults around a device held in D3 (guest/faults.sh), with
+		# kmemleak on.
+		need_tools
+		faults_start=$(date +%s)
+		"$here/faults.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" \
+			--tools "$tools" --bin "$bin" >"$logs/vm-$name.out" 2>&1
+		echo "$? $(($(date +%s) - faults_start))" >"$logs/vm-$name.rc"
+		;;
+	@nested)
+		# QEMU in the guest assigns igb, then nvme, to a nested guest that
+		# writes PMCSR (guest/nested.sh).  Not under KASAN (a KASAN kernel
+		# under TCG in TCG would take most of an hour).
+		l2_initrd=$("$here/l2-initramfs.sh" 2>"$logs/l2-initramfs.log") || die "nested guest's initramfs" "$logs/l2-initramfs.log"
+		l2_kernel=$cache/out/l2/arch/x86/boot/bzImage
+		nested_start=$(date +%s)
+		"$here/vm.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" --timeout 1500 --stall 600 \
+			-- env VFIO_PM_L2_KERNEL="$l2_kernel" "$top/guest/nested.sh" "$l2_initrd" "$bin" igb nvme >"$logs/vm-$name.out" 2>&1
+		echo "$? $(($(date +%s) - nested_start))" >"$logs/vm-$name.rc"
+		;;
+	@proof) need_tools ;;
+	*)
+		guest_args "$name"
+		boot_guest "$name" "${g_tag[$name]}" "${g_plat[$name]}" "${g_kernel[$name]}" "${args[@]}"
+		;;
+	esac
+done
+for pid in "${bg_pids[@]}"; do wait "$pid"; done
 ok "all guests finished"
-[ ${#long[@]} -gt 0 ] && finish_guest igb-driver default
-finish_guest igb default
-finish_guest nvme default
-finish_guest e1000e default
-if [ ${#pmtests[@]} -gt 0 ]; then
-	finish_guest portpm portpm
-	finish_guest d3cold d3cold
-	finish_guest nopm nopm
-	finish_guest nod3 nod3
-fi
-stage "guest faults (d3cold topology): SIGKILL in D3hot/D3cold, disable_idle_d3, SR-IOV, hot-unplug, kmemleak"
-sed 's/^/   /' "$logs/vm-faults.out" | grep -v '^   vm:'
-read -r rc secs <"$logs/vm-faults.rc"
-[ "$rc" = 0 ] || die "faults run failed (exit $rc)" "$logs/vm-faults.out"
-"$here/scan-log.sh" "$logs/vm-faults/console.log" "$logs/vm-faults/dmesg.txt" >"$logs/scan-faults.log" ||
-	{ cat "$logs/scan-faults.log"; die "guest kernel log has a report" "$logs/vm-faults/console.log"; }
-printf '   ok: faults run took %ds; log clean\n' "$secs"
-dirs+=("$logs/vm-faults/faults")
-if [ $kasan = 0 ]; then
-stage "guest nested (portpm topology): QEMU in the guest assigns igb and nvme to a nested guest"
-sed 's/^/   /' "$logs/vm-nested.out" | grep -v '^   vm:'
-read -r rc secs <"$logs/vm-nested.rc"
-[ "$rc" = 0 ] || die "nested walk-through failed (exit $rc)" "$logs/vm-nested.out"
-"$here/scan-log.sh" "$logs/vm-nested/console.log" "$logs/vm-nested/dmesg.txt" "$logs"/vm-nested/nested/*-l2-console.log \
-	>"$logs/scan-nested.log" || { cat "$logs/scan-nested.log"; die "a guest kernel log (L1 or L2) has a report" "$logs/scan-nested.log"; }
-printf '   ok: nested run took %ds; L1 and L2 logs clean\n' "$secs"
-dirs+=("$logs/vm-nested/nested")
-fi
-
-# The emulated D3cold platform works without the series: on the base kernel
-# igb reaches D3cold when idle and with LOW_POWER_ENTRY.
-stage "D3cold platform on the unpatched base"
-"$here/vm.sh" --base --topology d3cold --results "$logs/vm-base-d3cold" --timeout 600 \
-	-- "$top/guest/d3cold-proof.sh" "$tools" >"$logs/base-d3cold.out" 2>&1 ||
-	{ cat "$logs/base-d3cold.out"; die "igb does not reach D3cold on the base" "$logs/base-d3cold.out"; }
-sed 's/^/   /' "$logs/base-d3cold.out" | grep -v '^   vm:'
-"$here/scan-log.sh" "$logs/vm-base-d3cold/console.log" >"$logs/scan-base-d3cold.log" ||
-	{ cat "$logs/scan-base-d3cold.log"; die "base guest kernel log has a report" "$logs/vm-base-d3cold/console.log"; }
-ok "igb reaches D3cold on the base"
+for name in "${guests[@]}"; do
+	plat=${g_plat[$name]}
+	case ${g_tests[$name]} in
+	@faults)
+		stage "guest $name ($plat topology): SIGKILL in D3hot/D3cold, disable_idle_d3, SR-IOV, hot-unplug, kmemleak"
+		sed 's/^/   /' "$logs/vm-$name.out" | grep -v '^   vm:'
+		read -r rc secs <"$logs/vm-$name.rc"
+		[ "$rc" = 0 ] || die "faults run failed (exit $rc)" "$logs/vm-$name.out"
+		"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" >"$logs/scan-$name.log" ||
+			{ cat "$logs/scan-$name.log"; die "guest kernel log has a report" "$logs/vm-$name/console.log"; }
+		printf '   ok: faults run took %ds; log clean\n' "$secs"
+		dirs+=("$logs/vm-$name/faults")
+		;;
+	@nested)
+		stage "guest $name ($plat topology): QEMU in the guest assigns igb and nvme to a nested guest"
+		sed 's/^/   /' "$logs/vm-$name.out" | grep -v '^   vm:'
+		read -r rc secs <"$logs/vm-$name.rc"
+		[ "$rc" = 0 ] || die "nested walk-through failed (exit $rc)" "$logs/vm-$name.out"
+		"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" "$logs"/vm-$name/nested/*-l2-console.log \
+			>"$logs/scan-$name.log" || { cat "$logs/scan-$name.log"; die "a guest kernel log (L1 or L2) has a report" "$logs/scan-$name.log"; }
+		printf '   ok: nested run took %ds; L1 and L2 logs clean\n' "$secs"
+		dirs+=("$logs/vm-$name/nested")
+		;;
+	@proof)
+		# The emulated D3cold platform works without the series: on the
+		# base kernel igb reaches D3cold when idle and with
+		# LOW_POWER_ENTRY.
+		stage "D3cold platform on the unpatched base"
+		"$here/vm.sh" --kernel "${g_kernel[$name]}" --base --topology "$plat" --results "$logs/vm-$name" --timeout 600 \
+			-- "$top/guest/d3cold-proof.sh" "$tools" >"$logs/$name.out" 2>&1 ||
+			{ cat "$logs/$name.out"; die "igb does not reach D3cold on the base" "$logs/$name.out"; }
+		sed 's/^/   /' "$logs/$name.out" | grep -v '^   vm:'
+		"$here/scan-log.sh" "$logs/vm-$name/console.log" >"$logs/scan-$name.log" ||
+			{ cat "$logs/scan-$name.log"; die "base guest kernel log has a report" "$logs/vm-$name/console.log"; }
+		ok "igb reaches D3cold on the base"
+		;;
+	*) finish_guest "$name" "${g_tag[$name]}" ;;
+	esac
+done
 
 # --- d. results -------------------------------------------------------------
 stage "results"

@@ -4,14 +4,15 @@
 # changed between open and close, SR-IOV enabled in D3hot, hot-unplug by
 # QEMU (device_del, relayed here from the guest over the results directory)
 # and a kmemleak scan.
-#   faults.sh [--kernel PATH] [--results DIR] [--tools DIR --bin DIR]
+#   faults.sh [--kernel PATH] [--topology T (default d3cold)] [--results DIR] [--tools DIR --bin DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-kernel=() results=$top/build/results/faults tools= bin=
+kernel=() topology=d3cold results=$top/build/results/faults tools= bin=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=(--kernel "$2"); shift ;;
+	--topology) topology=$2; shift ;;
 	--results) results=$2; shift ;;
 	--tools) tools=$2; shift ;;
 	--bin) bin=$2; shift ;;
@@ -35,5 +36,5 @@ rm -f "$results/qmp-request" "$results/qmp-response"
 ) &
 relay=$!
 trap 'kill $relay 2>/dev/null' EXIT
-"$here/vm.sh" "${kernel[@]}" --topology d3cold --append kmemleak=on --results "$results" --timeout 900 \
+"$here/vm.sh" "${kernel[@]}" --topology "$topology" --append kmemleak=on --results "$results" --timeout 900 \
 	-- "$top/guest/faults.sh" "$tools" "$bin"

@@ -5,11 +5,9 @@
 #
 #   --kernel PATH     bzImage to boot (default: the patched build in the cache)
 #   --base            boot the unpatched base build
-#   --topology T      default | portpm (root ports hotplug=off, pcie_port_pm=force)
-#                     | d3cold (igb gets ACPI power resources: D3cold, see
-#                     config/d3cold.asl) | nod3 (default, plus an i82559er on
-#                     the root bus: a PM capability whose PowerState ignores
-#                     writes, a device that refuses D3hot)
+#   --topology T      a platform of config/topologies (default: default):
+#                     its QEMU devices, kernel arguments, ACPI tables, the
+#                     guest-side setup and what the tests expect there
 #   --append "ARGS"   extra kernel command-line arguments
 #   --qemu "ARGS"     extra QEMU arguments (word-split)
 #   --results DIR     results directory shared with the guest (default: build/results/vm)
@@ -71,11 +69,36 @@ else
 fi
 initrd=$("$here/initramfs.sh")
 
+# The platform (config/topologies/README.md): read, never run on the host
+pdir=$top/config/topologies
+pfile=$pdir/$topology
+if [[ $topology = *.* || $topology = */* || ! -f $pfile ]]; then
+	echo "vm: unknown topology $topology; platforms: $(cd "$pdir" && ls | grep -v '[.]' | tr '\n' ' ')" >&2
+	exit 2
+fi
+pqemu=() acpi=() psetup=() pappend= pids= pexpect=
+while IFS= read -r line || [ -n "$line" ]; do
+	case $line in '' | '#'*) continue ;; esac
+	key=${line%%:*} val=${line#*:}
+	val=${val#"${val%%[![:space:]]*}"}
+	case $key in
+	description) ;;
+	qemu) read -ra words <<<"$val"; pqemu+=("${words[@]}") ;;
+	append) pappend="$pappend $val" ;;
+	acpi) acpi+=(-acpitable file="$("$here/ssdt.sh" "$pdir/$val")") ;;
+	id) pids="$pids $val" ;;
+	setup) psetup+=("$val") ;;
+	expect) pexpect="$pexpect $val" ;;
+	*) echo "vm: $pfile: unknown key '$key'" >&2; exit 2 ;;
+	esac
+done <"$pfile"
+
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
-rm -f "$results"/{cmd.sh,cmd.out,console.log,dmesg.txt,exit-status,guest.env,stalled,qmp.sock}
+rm -f "$results"/{cmd.sh,cmd.out,setup.sh,console.log,dmesg.txt,exit-status,guest.env,stalled,qmp.sock}
 printf '%q ' "$@" >"$results/cmd.sh"
 echo >>"$results/cmd.sh"
+[ ${#psetup[@]} = 0 ] || printf '%s\n' "${psetup[@]}" >"$results/setup.sh"
 cat >"$results/guest.env" <<ENV
 VFIO_PM_TOP=$(printf %q "$top")
 VFIO_PM_SRC=$(printf %q "$src")
@@ -85,6 +108,8 @@ VFIO_PM_KERNEL=$(printf %q "$kernel")
 VFIO_PM_VARIANT=$variant
 VFIO_PM_ICOUNT=$icount
 VFIO_PM_BIND=$bind
+VFIO_PM_IDS=$(printf %q "${pids# }")
+VFIO_PM_EXPECT=$(printf %q "${pexpect# }")
 ENV
 
 accel=$("$here/accel.sh" "$kernel" "$initrd")
@@ -101,36 +126,8 @@ if [ -n "$icount" ]; then
 	smp=(-smp 1 -icount "shift=$icount,sleep=off")
 fi
 
-hotplug= hotplug1= acpi=() nod3=()
-cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64 vfio_pci.enable_sriov=1"
-case $topology in
-default) ;;
-portpm) hotplug=",hotplug=off"; hotplug1=$hotplug; cmdline="$cmdline pcie_port_pm=force" ;;
-d3cold)
-	# No ACPI hotplug on igb's port: Linux does not use ACPI power
-	# management for a node with _EJ0.
-	hotplug1=",hotplug=off"
-	acpi=(-acpitable file="$("$here/ssdt.sh")")
-	;;
-nod3)
-	# QEMU's eepro100 models register a PM capability but leave PMCSR
-	# read-only: a D3hot write leaves PowerState reading D0.
-	nod3=(-device i82559er,bus=pcie.0,addr=0x5,romfile=,netdev=n4 -netdev user,id=n4,restrict=on)
-	;;
-*) echo "vm: unknown topology $topology" >&2; exit 2 ;;
-esac
+cmdline="console=ttyS0,115200 panic=-1 intel_iommu=on hugepagesz=2M hugepages=64 vfio_pci.enable_sriov=1$pappend"
 cmdline="$cmdline vfiopm.results=$results vfiopm.runner=$top/guest/run.sh vfiopm.top=$top $append"
-
-# One endpoint behind each root port: igb (NoSoftRst-), nvme (NoSoftRst+),
-# e1000e (NoSoftRst-).  The ports sit at 00:02.0, 00:03.0, 00:04.0.
-devices=(
-	-device "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x2$hotplug1"
-	-netdev user,id=n1,restrict=on -device igb,id=igb,bus=rp1,netdev=n1
-	-device "pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=0x3$hotplug"
-	-device nvme,id=nvme,bus=rp2,serial=vfiopm0
-	-device "pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3,addr=0x4$hotplug"
-	-netdev user,id=n3,restrict=on -device e1000e,id=e1000e,bus=rp3,netdev=n3
-)
 
 # shellcheck disable=SC2206
 extra=($qemu_extra)
@@ -147,7 +144,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot,bus=pcie.0,addr=0x10 \
 	-fsdev local,id=fs1,path="$results",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs1,mount_tag=results,bus=pcie.0,addr=0x11 \
-	"${devices[@]}" "${nod3[@]}" "${acpi[@]}" "${extra[@]}" </dev/null &
+	"${pqemu[@]}" "${acpi[@]}" "${extra[@]}" </dev/null &
 qpid=$!
 # Stall watchdog: under TCG a guest has been seen to stop making progress
 # (vCPUs idle, no kernel report); kill it rather than wait for the timeout.
