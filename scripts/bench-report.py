@@ -255,12 +255,16 @@ def targets(rows, xrows):
                     "met": not missed,
                     "detail": ", ".join(f"{r['metric']}@{r['device']} {r['ratio']:.4f} ({r['diff']:+g})"
                                         for r in xhot)})
-        split = [r for r in xrows for v in ("base", "patched") if v in r and r[v]["spread"]]
-        res.append({"target": "exact mode deterministic: every boot of a kernel gives the same median",
+        counted = [r for r in xrows if r["unit"] == "instructions"]
+        split = sorted({f"{r['metric']}@{r['device']}" for r in counted for v in ("base", "patched")
+                        if v in r and r[v]["spread"]})
+        timed = [r[v]["spread"] for r in xrows if r["unit"] != "instructions" for v in ("base", "patched") if v in r]
+        res.append({"target": "exact mode deterministic: every boot of a kernel gives the same instruction count",
                     "met": not split,
-                    "detail": ", ".join(f"{r['metric']}@{r['device']}" for r in split) or
-                    f"{len(xrows)} metrics, {max(len(r[v]['rounds']) for r in xrows for v in ('base', 'patched') if v in r)}"
-                    " boots per kernel"})
+                    "detail": ", ".join(split) or
+                    f"{len(counted)} metrics, {max(len(r[v]['rounds']) for r in counted for v in ('base', 'patched') if v in r)}"
+                    " boots per kernel"
+                    + (f"; transitions (icount time with sleeps): boots within {max(timed):.3f} us" if timed else "")})
     hot = [r for r in rows if r["metric"] in HOT and "ratio" in r]
     if hot:
         verdicts = [wall_verdict(r) for r in hot]
