@@ -36,6 +36,7 @@ ORDER = ["pmcsr_d0_d3hot", "pmcsr_d3hot_d0", "low_power_entry", "low_power_entry
 MS = {"pmcsr_d0_d3hot", "pmcsr_d3hot_d0", "low_power_entry", "low_power_entry_suspended",
       "low_power_exit", "parallel_wall", "parallel_per_device"}
 DEV_ORDER = {"igb": 0, "nvme": 1, "e1000e": 2}
+PMCSR_WRITES = {"pmcsr_d0_d3hot", "pmcsr_d3hot_d0"}
 HOT_TARGET = 1.02
 EXACT_TARGET = 1.01
 PAR_TARGET = 1.5
@@ -183,7 +184,7 @@ def summarize(series, floors):
                   for i in rounds[k]["patched"] if i in rounds[k]["base"]]
             if rr:
                 r["round_ratios"] = rr
-        if metric.startswith("pmcsr_") and name in floors:
+        if metric in PMCSR_WRITES and name in floors:
             r["floor"] = floors[name]
         rows.append(r)
     return rows
@@ -303,9 +304,9 @@ def plot(rows, series, path, title):
     for d in series:
         data[(key_of(d), d["variant"])] += [x for x in d["samples"] if x < 2**63]
     panels = [
-        ("PMCSR write, default topology (ms)", lambda k: k[1].startswith("pmcsr_") and k[0] == "default", 1e6, False),
+        ("PMCSR write, default topology (ms)", lambda k: k[1] in PMCSR_WRITES and k[0] == "default", 1e6, False),
         ("PMCSR write, port-PM topology, 200 ms in D3hot (ms)",
-         lambda k: k[1].startswith("pmcsr_") and k[0] == "portpm", 1e6, False),
+         lambda k: k[1] in PMCSR_WRITES and k[0] == "portpm", 1e6, False),
         ("LOW_POWER_ENTRY / EXIT (ms)", lambda k: k[1] in ("low_power_entry", "low_power_exit"), 1e6, False),
         ("hot paths (us, log)", lambda k: k[1] in HOT, 1e3, True),
         ("parallel D0->D3hot->D0, wall time (ms)", lambda k: k[1] == "parallel_wall", 1e6, False),
