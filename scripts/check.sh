@@ -225,7 +225,7 @@ row_tests() { # tests-column: the programs of the series it names
 	local t x
 	case $1 in
 	all) printf '%s\n' "${tests[@]}" ;;
-	pm) printf '%s\n' "${pmtests[@]}" ;;
+	pm) [ ${#pmtests[@]} = 0 ] || printf '%s\n' "${pmtests[@]}" ;;
 	rest) for t in "${tests[@]}"; do [ "$t" = vfio_pci_driver_test ] || echo "$t"; done ;;
 	*) for t in ${1//,/ }; do for x in "${tests[@]}"; do [ "$x" = "$t" ] && echo "$t"; done; done ;;
 	esac
