@@ -337,10 +337,10 @@ for name in "${guests[@]}"; do
 		dirs+=("$logs/vm-$name/nested")
 		;;
 	@proof)
-		# The emulated D3cold platform works without the series: on the
+		# The emulated D3cold platforms work without the series: on the
 		# base kernel igb reaches D3cold when idle and with
 		# LOW_POWER_ENTRY.
-		stage "D3cold platform on the unpatched base"
+		stage "D3cold platform $([ "$plat" = d3cold ] || echo "$plat ")on the unpatched base"
 		"$here/vm.sh" --kernel "${g_kernel[$name]}" --base --topology "$plat" --results "$logs/vm-$name" --timeout 600 \
 			-- "$top/guest/d3cold-proof.sh" "$tools" >"$logs/$name.out" 2>&1 ||
 			{ cat "$logs/$name.out"; die "igb does not reach D3cold on the base" "$logs/$name.out"; }
