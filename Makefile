@@ -22,7 +22,7 @@ all: help
 help:
 	@echo "make check          build, boot and test the series (what CI runs)"
 	@echo "make run            nested walk-through: QEMU in the guest assigns a device to a nested guest"
-	@echo "                    that writes PMCSR; base and patched side by side"
+	@echo "                    that writes PMCSR; base and patched side by side [TOPOLOGY=platform, e.g. bridgepr3]"
 	@echo "make walk           boot each topology and walk the devices through PMCSR/LOW_POWER with pmcsr"
 	@echo "make nested [BASE=1]  the nested walk-through of one kernel (logs in build/results)"
 	@echo "make tree           prepare build/linux: base + patches/ (git am)"
@@ -67,7 +67,7 @@ check: deps
 	@$(S)/check.sh $(if $(KASAN),--kasan)
 
 run: deps
-	@$(S)/run.sh
+	@$(S)/run.sh $(if $(filter command line,$(origin TOPOLOGY)),--topology $(TOPOLOGY))
 
 walk: deps
 	@$(S)/walk.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The nested walk-through: boot the bench guest (L1) in the port-PM topology
-# and let QEMU inside it assign igb and nvme to a nested guest (L2) that
-# drives PMCSR (guest/nested.sh, tools/l2pm.c).
-#   nested.sh [--base] [--results DIR] [--no-build] [DEVICE...]
+# (or --topology T) and let QEMU inside it assign igb and nvme (or DEVICE...)
+# to a nested guest (L2) that drives PMCSR (guest/nested.sh, tools/l2pm.c).
+#   nested.sh [--base] [--topology T] [--results DIR] [--no-build] [DEVICE...]
 # --no-build: the kernels, selftests and L2 initramfs are built already
 # (scripts/run.sh builds them once before running two of these side by side).
 # Exit status: the L1 run's (non-zero when a nested check failed; on the
@@ -10,10 +10,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-base= results= build=1
+base= results= build=1 topology=portpm
 while [ $# -gt 0 ]; do
 	case $1 in
 	--base) base=--base ;;
+	--topology) topology=$2; shift ;;
 	--results) results=$2; shift ;;
 	--no-build) build=0 ;;
 	*) break ;;
@@ -31,5 +32,5 @@ variant=patched
 [ -z "$base" ] || variant=base
 bin=$cache/selftests/$variant
 l2=$("$here/l2-initramfs.sh")
-exec "$here/vm.sh" $base --topology portpm --results "$results" --timeout 1500 --stall 600 \
+exec "$here/vm.sh" $base --topology "$topology" --results "$results" --timeout 1500 --stall 600 \
 	-- env VFIO_PM_L2_KERNEL="$cache/out/l2/arch/x86/boot/bzImage" "$top/guest/nested.sh" "$l2" "$bin" "$@"

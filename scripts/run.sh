@@ -8,9 +8,19 @@
 # single-threaded TCG guests), one after the other otherwise.  Prints a line
 # per finished step, both runs side by side and a verdict.
 # Full logs: build/results/nested-base and build/results/nested.
+#   run.sh [--topology T]   (default portpm; the walk-through then assigns
+#                            those of igb and nvme that T has)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+topology=portpm
+[ "${1:-}" != --topology ] || topology=$2
+pfile=$top/config/topologies/$topology
+[[ $topology != *[./]* && -f $pfile ]] || { echo "run: unknown topology $topology" >&2; exit 1; }
+devs=()
+for d in igb nvme; do grep -q "^id: $d=" "$pfile" && devs+=("$d"); done
+[ ${#devs[@]} -gt 0 ] || { echo "run: $topology has neither igb nor nvme" >&2; exit 1; }
+what="L2 with ${devs[0]}${devs[1]:+, then with ${devs[1]}}"
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 # Measured on a 2-core machine of the bench's kind (TCG): see README.
 est_half=150 est_cold=30
@@ -42,7 +52,7 @@ declare -A pid=() seen=() rc=() took=()
 half() { # variant
 	local v=$1 s r=0
 	s=$(date +%s)
-	"$here/nested.sh" ${opt[$v]} --no-build --results "${res[$v]}" >"${res[$v]}.log" 2>&1 || r=$?
+	"$here/nested.sh" ${opt[$v]} --topology "$topology" --no-build --results "${res[$v]}" "${devs[@]}" >"${res[$v]}.log" 2>&1 || r=$?
 	echo "$r $(($(date +%s) - s))" >"${res[$v]}.rc"
 }
 # Print the steps L1 recorded since the last call (guest/nested.sh writes a
@@ -70,7 +80,7 @@ progress() {
 for v in base patched; do rm -rf "${res[$v]}" "${res[$v]}.rc"; mkdir -p "${res[$v]}"; done
 t0=$(date +%s)
 if [ "$(nproc)" -ge 2 ]; then
-	echo "base and patched side by side: each boots L1, where QEMU runs L2 with igb, then with nvme"
+	echo "base and patched side by side ($topology topology): each boots L1, where QEMU runs $what"
 	echo "  (about $est_half s on this kind of machine); a line per step L1 records:"
 	half base & pid[base]=$!
 	half patched & pid[patched]=$!
@@ -80,7 +90,7 @@ if [ "$(nproc)" -ge 2 ]; then
 	done
 	wait
 else
-	echo "one core: base, then patched; each boots L1, where QEMU runs L2 with igb, then with nvme"
+	echo "one core: base, then patched ($topology topology); each boots L1, where QEMU runs $what"
 	echo "  (about $est_half s each on a machine of the bench's kind); a line per step L1 records:"
 	for v in base patched; do
 		half "$v" &
