@@ -98,7 +98,7 @@ def main():
             for fn in sorted(os.listdir(nd)):
                 if fn.endswith(".tsv") and fn[:-4] not in devs:
                     devs.append(fn[:-4])
-    fmt = "  %-20s %-24s| %6s %-22s %-13s| %6s %-22s %-13s"
+    fmt = "  %-20s %-24s| %6s %-22s %-17s| %6s %-22s %-17s"
     verdict_ok = True
     known = []
     for dev in devs:
