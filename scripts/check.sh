@@ -227,10 +227,10 @@ stalls=0
 pmtests=()
 for t in "${tests[@]}"; do case $t in vfio_pci_pm*) pmtests+=("$t") ;; esac; done
 # The guests come from config/check.guests (kernel, platform, lane, test
-# programs, IOMMU modes, environment): the background lane starts first,
-# the others run one after the other next to it; then each guest's stage
-# prints, in the table's order.
-stage "guests: igb's vfio_pci_driver_test in the background; the others next to it"
+# programs, IOMMU modes, environment): two lanes, each running its guests
+# one after the other; then each guest's stage prints, in the table's
+# order.
+stage "guests: two lanes, igb's vfio_pci_driver_test first in the background"
 "$here/initramfs.sh" >/dev/null || die "initramfs"
 one_mode=VFIO_PM_TEST_ARGS="-v iommufd"
 # Under KASAN the guests that run every IOMMU mode run one
@@ -264,7 +264,7 @@ while read -r name kern plat lane rtests modes envs; do
 	g_tag[$name]=$plat
 	[ "$kern" = nopm ] && g_tag[$name]=nopm
 	case $rtests in
-	@nested) [ $kasan = 1 ] && continue ;;
+	@nested | @runner) [ $kasan = 1 ] && continue ;;
 	@*) ;;
 	*)
 		mapfile -t t < <(row_tests "$rtests")
@@ -288,13 +288,17 @@ guest_args() { # name
 	args+=(--)
 	for e in ${g_tests[$name]}; do args+=("$e"); done
 }
+# The background lane: its guests one after the other, next to the
+# foreground lane's (two guests keep the two cores busy)
 bg_pids=()
-for name in "${guests[@]}"; do
-	[ "${g_lane[$name]}" = bg ] || continue
-	guest_args "$name"
-	boot_guest "$name" "${g_tag[$name]}" "${g_plat[$name]}" "${g_kernel[$name]}" "${args[@]}" &
-	bg_pids+=($!)
-done
+(
+	for name in "${guests[@]}"; do
+		[ "${g_lane[$name]}" = bg ] || continue
+		guest_args "$name"
+		boot_guest "$name" "${g_tag[$name]}" "${g_plat[$name]}" "${g_kernel[$name]}" "${args[@]}"
+	done
+) &
+bg_pids+=($!)
 tools=
 need_tools() {
 	[ -n "$tools" ] && return
@@ -324,6 +328,18 @@ for name in "${guests[@]}"; do
 		echo "$? $(($(date +%s) - nested_start))" >"$logs/vm-$name.rc"
 		;;
 	@proof) need_tools ;;
+	@runner)
+		# The default programs through the kselftest runner, with the
+		# vfio directory's settings (guest/ksft-runner.sh), on the
+		# device(s) VFIO_PM_ONLY names, then the row's other programs
+		ksft=$("$here/ksft-install.sh" 2>"$logs/ksft-install.log") || die "kselftest install" "$logs/ksft-install.log"
+		runner_start=$(date +%s)
+		"$here/vm.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" --timeout 1500 \
+			-- env ${g_envs[$name]} "$top/guest/ksft-runner.sh" "${g_tag[$name]}" "$ksft" \
+			$(for e in ${g_envs[$name]}; do case $e in VFIO_PM_ONLY=*) echo "${e#*=}" ;; esac; done) \
+			>"$logs/vm-$name.out" 2>&1
+		echo "$? $(($(date +%s) - runner_start))" >"$logs/vm-$name.rc"
+		;;
 	*)
 		guest_args "$name"
 		boot_guest "$name" "${g_tag[$name]}" "${g_plat[$name]}" "${g_kernel[$name]}" "${args[@]}"
@@ -354,6 +370,16 @@ for name in "${guests[@]}"; do
 			>"$logs/scan-$name.log" || { cat "$logs/scan-$name.log"; die "a guest kernel log (L1 or L2) has a report" "$logs/scan-$name.log"; }
 		printf '   ok: nested run took %ds; L1 and L2 logs clean\n' "$secs"
 		dirs+=("$logs/vm-$name/nested")
+		;;
+	@runner)
+		stage "guest $name ($plat topology): the default programs through the kselftest runner"
+		sed 's/^/   /' "$logs/vm-$name.out" | grep -v '^   vm:'
+		read -r rc secs <"$logs/vm-$name.rc"
+		[ "$rc" = 0 ] || die "a program failed or timed out under the kselftest runner (exit $rc)" "$logs/vm-$name.out"
+		"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" >"$logs/scan-$name.log" ||
+			{ cat "$logs/scan-$name.log"; die "guest kernel log has a report" "$logs/vm-$name/console.log"; }
+		printf '   ok: runner took %ds; every program inside its timeout; log clean\n' "$secs"
+		dirs+=("$logs/vm-$name/${g_tag[$name]}")
 		;;
 	@proof)
 		# The emulated D3cold platforms work without the series: on the
