@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs in the guest (through scripts/vm.sh): the installed VFIO selftests
-# (scripts/ksft-install.sh) through the kselftest runner, as
+# (scripts/build-selftests.sh --install) through the kselftest runner, as
 # "make -C tools/testing/selftests TARGETS=vfio run_tests" runs them: each
 # default program once per device, with VFIO_SELFTESTS_BDF set to it and
 # the timeout of the vfio directory's settings file.  Each program's TAP

@@ -225,6 +225,21 @@ finish_guest() { # name topology
 	printf '   ok: guest ran %ds; log clean (no WARNING, BUG, lockdep, KASAN or hung-task report)\n' "$secs"
 	dirs+=("$logs/vm-$name/$topo")
 }
+# The stage of a guest run by another runner (@faults, @nested, @runner):
+# its output, its exit status, its kernel logs (and @extra ones) scanned
+finish_run() { # name title fail-message ok-format results-subdir [extra log...]
+	local name=$1 title=$2 fail=$3 okfmt=$4 sub=$5 rc secs
+	shift 5
+	stage "guest $name (${g_plat[$name]} topology): $title"
+	sed 's/^/   /' "$logs/vm-$name.out" | grep -v '^   vm:'
+	read -r rc secs <"$logs/vm-$name.rc"
+	[ "$rc" = 0 ] || die "$fail (exit $rc)" "$logs/vm-$name.out"
+	"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" "$@" >"$logs/scan-$name.log" ||
+		{ cat "$logs/scan-$name.log"; die "a guest kernel log has a report" "$logs/scan-$name.log"; }
+	# shellcheck disable=SC2059
+	printf "   ok: $okfmt\n" "$secs"
+	dirs+=("$logs/vm-$name/$sub")
+}
 dirs=()
 stalls=0
 pmtests=()
@@ -335,7 +350,7 @@ for name in "${guests[@]}"; do
 		# The default programs through the kselftest runner, with the
 		# vfio directory's settings (guest/ksft-runner.sh), on the
 		# device(s) VFIO_PM_ONLY names, then the row's other programs
-		ksft=$("$here/ksft-install.sh" 2>"$logs/ksft-install.log") || die "kselftest install" "$logs/ksft-install.log"
+		ksft=$("$here/build-selftests.sh" --install 2>"$logs/ksft-install.log") || die "kselftest install" "$logs/ksft-install.log"
 		runner_start=$(date +%s)
 		"$here/vm.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" --timeout 1500 \
 			-- env ${g_envs[$name]} "$top/guest/ksft-runner.sh" "${g_tag[$name]}" "$ksft" \
@@ -355,34 +370,18 @@ for name in "${guests[@]}"; do
 	plat=${g_plat[$name]}
 	case ${g_tests[$name]} in
 	@faults)
-		stage "guest $name ($plat topology): SIGKILL in D3hot/D3cold, disable_idle_d3, SR-IOV, hot-unplug, kmemleak"
-		sed 's/^/   /' "$logs/vm-$name.out" | grep -v '^   vm:'
-		read -r rc secs <"$logs/vm-$name.rc"
-		[ "$rc" = 0 ] || die "faults run failed (exit $rc)" "$logs/vm-$name.out"
-		"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" >"$logs/scan-$name.log" ||
-			{ cat "$logs/scan-$name.log"; die "guest kernel log has a report" "$logs/vm-$name/console.log"; }
-		printf '   ok: faults run took %ds; log clean\n' "$secs"
-		dirs+=("$logs/vm-$name/faults")
+		finish_run "$name" "SIGKILL in D3hot/D3cold, disable_idle_d3, SR-IOV, hot-unplug, kmemleak" \
+			"faults run failed" "faults run took %ds; log clean" faults
 		;;
 	@nested)
-		stage "guest $name ($plat topology): QEMU in the guest assigns igb and nvme to a nested guest"
-		sed 's/^/   /' "$logs/vm-$name.out" | grep -v '^   vm:'
-		read -r rc secs <"$logs/vm-$name.rc"
-		[ "$rc" = 0 ] || die "nested walk-through failed (exit $rc)" "$logs/vm-$name.out"
-		"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" "$logs"/vm-$name/nested/*-l2-console.log \
-			>"$logs/scan-$name.log" || { cat "$logs/scan-$name.log"; die "a guest kernel log (L1 or L2) has a report" "$logs/scan-$name.log"; }
-		printf '   ok: nested run took %ds; L1 and L2 logs clean\n' "$secs"
-		dirs+=("$logs/vm-$name/nested")
+		finish_run "$name" "QEMU in the guest assigns igb and nvme to a nested guest" \
+			"nested walk-through failed" "nested run took %ds; L1 and L2 logs clean" nested \
+			"$logs"/vm-$name/nested/*-l2-console.log
 		;;
 	@runner)
-		stage "guest $name ($plat topology): the default programs through the kselftest runner"
-		sed 's/^/   /' "$logs/vm-$name.out" | grep -v '^   vm:'
-		read -r rc secs <"$logs/vm-$name.rc"
-		[ "$rc" = 0 ] || die "a program failed or timed out under the kselftest runner (exit $rc)" "$logs/vm-$name.out"
-		"$here/scan-log.sh" "$logs/vm-$name/console.log" "$logs/vm-$name/dmesg.txt" >"$logs/scan-$name.log" ||
-			{ cat "$logs/scan-$name.log"; die "guest kernel log has a report" "$logs/vm-$name/console.log"; }
-		printf '   ok: runner took %ds; every program inside its timeout; log clean\n' "$secs"
-		dirs+=("$logs/vm-$name/${g_tag[$name]}")
+		finish_run "$name" "the default programs through the kselftest runner" \
+			"a program failed or timed out under the kselftest runner" \
+			"runner took %ds; every program inside its timeout; log clean" "${g_tag[$name]}"
 		;;
 	@proof)
 		# The emulated D3cold platforms work without the series: on the
