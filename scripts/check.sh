@@ -301,68 +301,79 @@ guest_args() { # name
 	case $modes in
 	all) args+=("${all_modes[@]}") ;;
 	*.*.*) args+=(VFIO_PM_TEST_ARGS="-r $modes") ;;
-	*) args+=(VFIO_PM_TEST_ARGS="-v $modes") ;;
+	*) args+=(VFIO_PM_TEST_ARGS="-v ${modes//,/ -v }") ;;
 	esac
 	args+=(--)
 	for e in ${g_tests[$name]}; do args+=("$e"); done
 }
-# The background lane: its guests one after the other, next to the
-# foreground lane's (two guests keep the two cores busy)
-bg_pids=()
-(
-	for name in "${guests[@]}"; do
-		[ "${g_lane[$name]}" = bg ] || continue
-		guest_args "$name"
-		boot_guest "$name" "${g_tag[$name]}" "${g_plat[$name]}" "${g_kernel[$name]}" "${args[@]}"
-	done
-) &
-bg_pids+=($!)
 tools=
 need_tools() {
 	[ -n "$tools" ] && return
 	tools=$("$here/build-tools.sh" 2>"$logs/tools-build.log") || die "tools build" "$logs/tools-build.log"
 }
+# What the other runners need, made here and not in a lane (a lane may be
+# a background subshell, where die would stop only the lane)
 for name in "${guests[@]}"; do
-	[ "${g_lane[$name]}" = fg ] || continue
+	case ${g_tests[$name]} in
+	@faults | @proof) need_tools ;;
+	@nested)
+		l2_initrd=$("$here/l2-initramfs.sh" 2>"$logs/l2-initramfs.log") || die "nested guest's initramfs" "$logs/l2-initramfs.log"
+		l2_kernel=$cache/out/l2/arch/x86/boot/bzImage
+		;;
+	@runner)
+		ksft=$("$here/build-selftests.sh" --install 2>"$logs/ksft-install.log") || die "kselftest install" "$logs/ksft-install.log"
+		;;
+	esac
+done
+# Run one guest of either lane; its output goes to vm-NAME.out and its exit
+# status and seconds to vm-NAME.rc
+run_guest() { # name
+	local name=$1 start
+	start=$(date +%s)
 	case ${g_tests[$name]} in
 	@faults)
 		# Faults around a device held in D3 (guest/faults.sh), with
 		# kmemleak on.
-		need_tools
-		faults_start=$(date +%s)
 		"$here/faults.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" \
 			--tools "$tools" --bin "$bin" >"$logs/vm-$name.out" 2>&1
-		echo "$? $(($(date +%s) - faults_start))" >"$logs/vm-$name.rc"
+		echo "$? $(($(date +%s) - start))" >"$logs/vm-$name.rc"
 		;;
 	@nested)
 		# QEMU in the guest assigns igb, then nvme, to a nested guest that
 		# writes PMCSR (guest/nested.sh).  Not under KASAN (a KASAN kernel
 		# under TCG in TCG would take most of an hour).
-		l2_initrd=$("$here/l2-initramfs.sh" 2>"$logs/l2-initramfs.log") || die "nested guest's initramfs" "$logs/l2-initramfs.log"
-		l2_kernel=$cache/out/l2/arch/x86/boot/bzImage
-		nested_start=$(date +%s)
 		"$here/vm.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" --timeout 1500 --stall 600 \
 			-- env VFIO_PM_L2_KERNEL="$l2_kernel" "$top/guest/nested.sh" "$l2_initrd" "$bin" igb nvme >"$logs/vm-$name.out" 2>&1
-		echo "$? $(($(date +%s) - nested_start))" >"$logs/vm-$name.rc"
+		echo "$? $(($(date +%s) - start))" >"$logs/vm-$name.rc"
 		;;
-	@proof) need_tools ;;
+	@proof) ;;
 	@runner)
 		# The default programs through the kselftest runner, with the
 		# vfio directory's settings (guest/ksft-runner.sh), on the
 		# device(s) VFIO_PM_ONLY names, then the row's other programs
-		ksft=$("$here/build-selftests.sh" --install 2>"$logs/ksft-install.log") || die "kselftest install" "$logs/ksft-install.log"
-		runner_start=$(date +%s)
 		"$here/vm.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" --timeout 1500 \
 			-- env ${g_envs[$name]} "$top/guest/ksft-runner.sh" "${g_tag[$name]}" "$ksft" \
 			$(for e in ${g_envs[$name]}; do case $e in VFIO_PM_ONLY=*) echo "${e#*=}" ;; esac; done) \
 			>"$logs/vm-$name.out" 2>&1
-		echo "$? $(($(date +%s) - runner_start))" >"$logs/vm-$name.rc"
+		echo "$? $(($(date +%s) - start))" >"$logs/vm-$name.rc"
 		;;
 	*)
 		guest_args "$name"
 		boot_guest "$name" "${g_tag[$name]}" "${g_plat[$name]}" "${g_kernel[$name]}" "${args[@]}"
 		;;
 	esac
+}
+# The background lane: its guests one after the other, next to the
+# foreground lane's (two guests keep the two cores busy)
+bg_pids=()
+(
+	for name in "${guests[@]}"; do
+		[ "${g_lane[$name]}" = bg ] && run_guest "$name"
+	done
+) &
+bg_pids+=($!)
+for name in "${guests[@]}"; do
+	[ "${g_lane[$name]}" = fg ] && run_guest "$name"
 done
 for pid in "${bg_pids[@]}"; do wait "$pid"; done
 ok "all guests finished"
