@@ -18,6 +18,9 @@ stty -F $out raw -echo 2>/dev/null
 
 # What the platform (config/topologies) says the tests must find there
 for e in $VFIO_PM_EXPECT; do export "${e?}"; done
+# QEMU's devices do not emulate the reset a NoSoftRst- device performs on
+# D3hot->D0: their registers show whether they kept power across D3hot
+export VFIO_PM_D3HOT_KEEPS_STATE=1
 
 # Find the platform's endpoints by vendor:device.
 declare -A ids=()

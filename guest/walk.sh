@@ -3,7 +3,7 @@
 # opened by a vfio user (tools/pmcsr.c) that writes PMCSR D3hot and then
 # D0; after each write the device's and its port's state are shown.  On
 # the emulated D3cold platform (topology d3cold) igb is walked through
-# LOW_POWER_ENTRY/EXIT and the D3cold opt-in of VFIO_DEVICE_FEATURE_LOW_POWER
+# LOW_POWER_ENTRY/EXIT and the D3cold opt-in of VFIO_DEVICE_FEATURE_POWER_POLICY
 # instead (a kernel without the feature says so).
 #   walk.sh TOOLSDIR
 set -u

@@ -409,7 +409,7 @@ def main():
               f"single-threaded TCG" if a.accel == "tcg" else f"host: {h.get('cpus')} x {h.get('cpu')}")
     print(f"devices (default topology): {devs}")
     for v, k in sorted(kernels.items()):
-        print(f"kernel {v}: {k}; VFIO_DEVICE_FEATURE_LOW_POWER: {meta['low_power_feature'][v.split()[0]]}"
+        print(f"kernel {v}: {k}; VFIO_DEVICE_FEATURE_POWER_POLICY: {meta['low_power_feature'][v.split()[0]]}"
               + (f"; source {h['patched_source']}" if v == "patched" and h.get("patched_source") else ""))
     if rows:
         print()

@@ -119,7 +119,7 @@ boot() {	# NAME VARIANT TOPOLOGY ROUND [vm.sh options...]
 	# intermediate build (make check builds the series patch by patch)
 	if [ $k = patched ] && [ -f "$out/vm/$name/bench.jsonl" ] &&
 	   grep -q '"low_power_feature":false' "$out/vm/$name/bench.jsonl"; then
-		echo "bench: the patched kernel lacks VFIO_DEVICE_FEATURE_LOW_POWER:" \
+		echo "bench: the patched kernel lacks VFIO_DEVICE_FEATURE_POWER_POLICY:" \
 			"not the whole series (a build in progress?); rerun" >&2
 		exit 1
 	fi

@@ -9,7 +9,7 @@
  * system() while the device stays open.  STEP is a PowerState (0..3) to
  * write to PMCSR through the VFIO config region, "entry"/"exit" for
  * VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY/EXIT, "cold=1"/"cold=0" to set or
- * clear VFIO_DEVICE_LOW_POWER_D3COLD with VFIO_DEVICE_FEATURE_LOW_POWER, or
+ * clear VFIO_DEVICE_POWER_POLICY_D3COLD with VFIO_DEVICE_FEATURE_POWER_POLICY, or
  * "get" to print what that feature reports (kernels without it say so).
  * Exits non-zero on error.
  */
@@ -46,15 +46,15 @@ static uint16_t cfg_read(int off, int size)
 	return v;
 }
 
-#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
-/* VFIO_DEVICE_FEATURE_LOW_POWER, GET or SET; returns 0 or -errno */
-static int low_power(uint32_t op, struct vfio_device_feature_low_power *lp)
+#ifdef VFIO_DEVICE_FEATURE_POWER_POLICY
+/* VFIO_DEVICE_FEATURE_POWER_POLICY, GET or SET; returns 0 or -errno */
+static int low_power(uint32_t op, struct vfio_device_feature_power_policy *lp)
 {
 	uint64_t buf[(sizeof(struct vfio_device_feature) + sizeof(*lp)) / 8 + 1] = {};
 	struct vfio_device_feature *f = (void *)buf;
 
 	f->argsz = sizeof(*f) + sizeof(*lp);
-	f->flags = op | VFIO_DEVICE_FEATURE_LOW_POWER;
+	f->flags = op | VFIO_DEVICE_FEATURE_POWER_POLICY;
 	memcpy(f->data, lp, sizeof(*lp));
 	if (ioctl(dev_fd, VFIO_DEVICE_FEATURE, f))
 		return -errno;
@@ -65,7 +65,7 @@ static int low_power(uint32_t op, struct vfio_device_feature_low_power *lp)
 static void low_power_print(const char *bdf)
 {
 	static const char * const states[] = { "D0", "D1", "D2", "D3hot", "D3cold" };
-	struct vfio_device_feature_low_power lp = {};
+	struct vfio_device_feature_power_policy lp = {};
 	int ret = low_power(VFIO_DEVICE_FEATURE_GET, &lp);
 
 	if (ret) {
@@ -73,10 +73,10 @@ static void low_power_print(const char *bdf)
 		return;
 	}
 	printf("%s: LOW_POWER feature: D3cold %s; caps PM%c NoSoftRst%c D3cold%c; state %s\n",
-	       bdf, lp.flags & VFIO_DEVICE_LOW_POWER_D3COLD ? "allowed" : "not allowed",
-	       lp.caps & VFIO_DEVICE_LOW_POWER_CAP_PM ? '+' : '-',
-	       lp.caps & VFIO_DEVICE_LOW_POWER_CAP_NO_SOFT_RESET ? '+' : '-',
-	       lp.caps & VFIO_DEVICE_LOW_POWER_CAP_D3COLD ? '+' : '-',
+	       bdf, lp.flags & VFIO_DEVICE_POWER_POLICY_D3COLD ? "allowed" : "not allowed",
+	       lp.caps & VFIO_DEVICE_POWER_CAP_PM ? '+' : '-',
+	       lp.caps & VFIO_DEVICE_POWER_CAP_NO_SOFT_RESET ? '+' : '-',
+	       lp.caps & VFIO_DEVICE_POWER_CAP_D3COLD ? '+' : '-',
 	       lp.power_state < 5 ? states[lp.power_state] : "unknown");
 }
 #endif
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 		char what[64];
 
 		if (!strncmp(argv[i], "get", 3)) {
-#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
+#ifdef VFIO_DEVICE_FEATURE_POWER_POLICY
 			low_power_print(argv[1]);
 #else
 			printf("%s: LOW_POWER feature: not in these headers\n", argv[1]);
@@ -133,9 +133,9 @@ int main(int argc, char **argv)
 				die("system");
 			continue;
 		} else if (!strncmp(argv[i], "cold=", 5)) {
-#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
-			struct vfio_device_feature_low_power lp = {
-				.flags = argv[i][5] == '1' ? VFIO_DEVICE_LOW_POWER_D3COLD : 0,
+#ifdef VFIO_DEVICE_FEATURE_POWER_POLICY
+			struct vfio_device_feature_power_policy lp = {
+				.flags = argv[i][5] == '1' ? VFIO_DEVICE_POWER_POLICY_D3COLD : 0,
 			};
 			int ret;
 
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		printf("%s: %s took %.1f ms\n", argv[1], what,
 		       (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
-#ifdef VFIO_DEVICE_FEATURE_LOW_POWER
+#ifdef VFIO_DEVICE_FEATURE_POWER_POLICY
 run_cmd:
 #endif
 		fflush(stdout);
