@@ -4,10 +4,10 @@
 # tagged with the kernel variant, the topology and the device's name;
 # the benchmark's progress to bench.log.
 #   bench.sh BENCH_BINARY
-# Default topology: PMCSR, LOW_POWER_ENTRY/EXIT, the LOW_POWER feature and
-# the hot paths on igb, the first nvme and e1000e (one after the other;
-# the hot paths in four blocks between the others), and the parallel test
-# on every nvme (1, 2, 4, 8 at once).
+# Default topology: PMCSR, LOW_POWER_ENTRY/EXIT and the hot paths on igb,
+# the first nvme and e1000e (one after the other; the hot paths in four
+# blocks between the others), and the parallel test on every nvme (1, 2,
+# 4, 8 at once).
 # Port-PM topology: PMCSR only, staying BENCH_DWELL_MS (default 200, more
 # than the ports' 100 ms autosuspend delay) in D3hot, so that the D0 write
 # finds the port runtime suspended where the kernel lets it suspend.
@@ -17,12 +17,12 @@
 # guest time then counts guest instructions.  In the port-PM topology,
 # exact mode: 10 PMCSR D3hot/D0 cycles with the dwell, in icount time (a
 # sleep counts its length, code its instructions at 1 ns each).
-# BENCH_PM, BENCH_HOT, BENCH_FEATURE: sample counts (see the benchmark).
+# BENCH_PM, BENCH_HOT: sample counts (see the benchmark).
 set -u
 bin=$1
 out=$VFIO_PM_RESULTS/bench.jsonl
 log=$VFIO_PM_RESULTS/bench.log
-pm=${BENCH_PM:-40} hot=${BENCH_HOT:-10000} feature=${BENCH_FEATURE:-1000}
+pm=${BENCH_PM:-40} hot=${BENCH_HOT:-10000}
 dwell=${BENCH_DWELL_MS:-200} exact=${BENCH_EXACT:-300}
 mode=wall
 [ -n "${VFIO_PM_ICOUNT:-}" ] && mode=exact
@@ -92,7 +92,7 @@ else
 	each -m hot -s "$blk"
 	each -m pmcsr -n "$pm"
 	each -m hot -s "$blk"
-	each -m lowpower,feature -n "$pm" -f "$feature"
+	each -m lowpower -n "$pm"
 	each -m hot -s "$blk"
 	if [ ${#nvmes[@]} -ge 2 ]; then
 		run nvme -m parallel -n "$pm" "${nvmes[@]}"

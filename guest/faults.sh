@@ -136,7 +136,7 @@ next_user igb "$bdf" sriov
 bdf=$VFIO_PM_BDF_e1000e
 group=$(basename "$(readlink -f "/sys/bus/pci/devices/$bdf/iommu_group")")
 rm -f "$VFIO_PM_RESULTS/qmp-request" "$VFIO_PM_RESULTS/qmp-response"
-"$tools/pmcsr" "$bdf" "3:cat /sys/bus/pci/devices/$bdf/power_state >$out/held; echo device_del e1000e >$VFIO_PM_RESULTS/qmp-request; sleep 60" \
+"$tools/pmcsr" "$bdf" "3:cat /sys/bus/pci/devices/$bdf/power_state >$out/held; echo device_del e1000e >$VFIO_PM_RESULTS/qmp-request.tmp; mv $VFIO_PM_RESULTS/qmp-request.tmp $VFIO_PM_RESULTS/qmp-request; sleep 60" \
 	>"$out/unplug.log" 2>&1 &
 holder=$!
 for _ in $(seq 300); do [ -f "$VFIO_PM_RESULTS/qmp-response" ] && break; sleep 0.1; done

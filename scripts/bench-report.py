@@ -31,8 +31,7 @@ from collections import defaultdict
 HOT = ["bar_region_read", "config_read", "pmcsr_read", "bar_mmap_read", "get_info"]
 D3READ = ["config_read_d3hot", "pmcsr_read_d3hot"]
 ORDER = ["pmcsr_d0_d3hot", "pmcsr_d3hot_d0", "low_power_entry", "low_power_entry_suspended",
-         "low_power_exit"] + HOT + D3READ + ["parallel_wall", "parallel_per_device",
-                                             "low_power_get", "low_power_set", "low_power_get_d3hot"]
+         "low_power_exit"] + HOT + D3READ + ["parallel_wall", "parallel_per_device"]
 MS = {"pmcsr_d0_d3hot", "pmcsr_d3hot_d0", "low_power_entry", "low_power_entry_suspended",
       "low_power_exit", "parallel_wall", "parallel_per_device"}
 DEV_ORDER = {"igb": 0, "nvme": 1, "e1000e": 2}
@@ -310,14 +309,13 @@ def plot(rows, series, path, title):
         ("LOW_POWER_ENTRY / EXIT (ms)", lambda k: k[1] in ("low_power_entry", "low_power_exit"), 1e6, False),
         ("hot paths (us, log)", lambda k: k[1] in HOT, 1e3, True),
         ("parallel D0->D3hot->D0, wall time (ms)", lambda k: k[1] == "parallel_wall", 1e6, False),
-        ("LOW_POWER feature GET/SET, patched only (us, log)",
-         lambda k: k[1].startswith("low_power_get") or k[1] == "low_power_set", 1e3, True),
     ]
     short = {"pmcsr_d0_d3hot": "D0->D3hot", "pmcsr_d3hot_d0": "D3hot->D0", "low_power_entry": "entry",
              "low_power_exit": "exit", "bar_region_read": "region", "config_read": "config",
-             "bar_mmap_read": "mmap", "get_info": "GET_INFO", "parallel_wall": "",
-             "low_power_get": "GET D0", "low_power_set": "SET D0", "low_power_get_d3hot": "GET D3hot"}
+             "bar_mmap_read": "mmap", "get_info": "GET_INFO", "parallel_wall": ""}
     fig, axes = plt.subplots(3, 2, figsize=(16, 15))
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
     colors = {"base": "#1f77b4", "patched": "#ff7f0e"}
     for ax, (ptitle, sel, scale, log) in zip(axes.flat, panels):
         keys = sorted({k for (k, v) in data if sel(k)}, key=sort_key)

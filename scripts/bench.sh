@@ -4,8 +4,8 @@
 # of two topologies, runs vfio_pci_pm_bench in every guest (guest/bench.sh)
 # and aggregates with scripts/bench-report.py.
 #   - default topology, plus 7 root ports with one nvme each (8 nvme for
-#     the parallel test): PMCSR, LOW_POWER_ENTRY/EXIT, the LOW_POWER feature
-#     (patched only), hot paths, parallel devices;
+#     the parallel test): PMCSR, LOW_POWER_ENTRY/EXIT, hot paths, parallel
+#     devices;
 #   - port-PM topology: PMCSR with a dwell in D3hot (ports may suspend).
 # The order of the kernels alternates from round to round (base first in
 # odd rounds), so drift over the run affects both alike.
@@ -25,7 +25,7 @@
 #   BENCH_BIN=PATH  the benchmark binary (default: the patched selftests
 #                   build in the cache; it only needs uAPI the base has,
 #                   so the same binary runs on both kernels)
-#   BENCH_PM, BENCH_HOT, BENCH_FEATURE, BENCH_DWELL_MS, BENCH_EXACT: see
+#   BENCH_PM, BENCH_HOT, BENCH_DWELL_MS, BENCH_EXACT: see
 #                   guest/bench.sh
 set -euo pipefail
 # Debian's python3 (with python3-matplotlib) first

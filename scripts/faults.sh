@@ -28,7 +28,10 @@ rm -f "$results/qmp-request" "$results/qmp-response"
 (
 	while sleep 0.2; do
 		[ -f "$results/qmp-request" ] || continue
-		read -r cmd id <"$results/qmp-request"
+		# The guest renames a complete request into place; still, never
+		# act on a request read before it was written.
+		read -r cmd id <"$results/qmp-request" || true
+		[ -n "$cmd" ] || continue
 		rm -f "$results/qmp-request"
 		"$here/qmp.py" "$results/qmp.sock" "$cmd" id="$id" >"$results/qmp-response.tmp" 2>&1
 		mv "$results/qmp-response.tmp" "$results/qmp-response"
