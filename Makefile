@@ -16,7 +16,8 @@ cmd_quoted = '$(subst ','\'',$(value CMD))'
 
 kflags := $(if $(BASE),--base) $(if $(KASAN),--kasan)
 
-.PHONY: all deps base tree export kernel selftests vm check run walk nested bench stress latency docs clean help
+.PHONY: all deps base tree export kernel selftests vm check run walk nested bench stress latency docs clean help \
+	qemu-tree qemu-export qemu
 all: help
 
 help:
@@ -27,6 +28,9 @@ help:
 	@echo "make nested [BASE=1]  the nested walk-through of one kernel (logs in build/results)"
 	@echo "make tree           prepare build/linux: base + patches/ (git am)"
 	@echo "make export         rewrite patches/ from build/linux base..HEAD"
+	@echo "make qemu-tree      prepare build/qemu: QEMU 10.0.2 + qemu-patches/ (the QEMU reference series)"
+	@echo "make qemu-export    rewrite qemu-patches/ from build/qemu base..HEAD"
+	@echo "make qemu           build qemu-system-x86_64 of build/qemu into the cache"
 	@echo "make kernel [BASE=1] [KASAN=1]   build the patched (or base) kernel"
 	@echo "make selftests [BASE=1]          build the VFIO selftests"
 	@echo "make vm CMD='...' [BASE=1] [TOPOLOGY=platform] [APPEND=...] [QEMU=...]"
@@ -49,6 +53,18 @@ tree: base
 
 export:
 	@$(S)/export.sh
+
+qemu-tree: deps
+	@$(S)/qemu-tree.sh
+
+qemu-export:
+	@$(S)/qemu-export.sh
+
+build/qemu/.git:
+	@$(MAKE) --no-print-directory qemu-tree
+
+qemu: deps build/qemu/.git
+	@$(S)/build-qemu.sh
 
 build/linux/.git:
 	@$(MAKE) --no-print-directory tree
