@@ -13,12 +13,22 @@
 # device (nested_walk@<device>.tap) and prints the timeline.  On the base
 # kernel the runtime-PM checks are reported as the known difference (SKIP),
 # not failed.
+#
+# With VFIO_PM_NESTED_QEMU=PATH (the QEMU reference series, qemu-patches/)
+# it is the guest-driven D3cold walk instead: that QEMU assigns the device
+# with x-acpi-pm=on, L2's own ACPI powers it off (_OFF, after vfio-pci in
+# L2 runtime suspends it) and on again (_ON, when L2 unbinds it); TAP file
+# nested_d3cold@<device>.tap, timeline <device>-d3cold.tsv.
 set -u
 initrd=$1 bin=$2
 shift 2
+qemu=${VFIO_PM_NESTED_QEMU:-qemu-system-x86_64}
+mode=pmcsr
+[ -n "${VFIO_PM_NESTED_QEMU:-}" ] && mode=d3cold
 devices=("$@")
 [ ${#devices[@]} -gt 0 ] || devices=(igb nvme)
 out=$VFIO_PM_RESULTS/nested
+[ $mode = d3cold ] && out=$VFIO_PM_RESULTS/nested-d3cold
 rm -rf "$out"
 mkdir -p "$out"
 # L2 boots its own small kernel (scripts/build-kernel.sh --l2) when given
@@ -31,8 +41,8 @@ declare -A regs=([igb]=0x8 [nvme]=0x0 [e1000e]=0x8)
 declare -A scratch=([igb]=0xc000 [nvme]=0x28 [e1000e]=0x2800)
 # How the run ends while L2 holds D3hot.
 declare -A ends=([igb]=kill [nvme]=poweroff [e1000e]=kill)
-qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
-echo "nested: L1 kernel $(uname -r) ($variant), QEMU $qemu_version in L1, L2 kernel ${VFIO_PM_L2_KERNEL:+the L2 build }$kernel, TCG"
+qemu_version=$("$qemu" --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
+echo "nested: L1 kernel $(uname -r) ($variant), QEMU $qemu_version${VFIO_PM_NESTED_QEMU:+ with the QEMU series (x-acpi-pm=on)} in L1, L2 kernel ${VFIO_PM_L2_KERNEL:+the L2 build }$kernel, TCG"
 
 ms() { date +%s%3N; }
 
@@ -83,12 +93,44 @@ field() { # "key=value ..." key
 	sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"
 }
 
+# The D3cold walk's checks: L2's _OFF puts the device in D3cold in L1,
+# _ON brings it back to D0 with its state lost, and both sides stay clean.
+d3cold_checks() {
+	local b=${l2[boot]:-} m=${l2[marker]:-} c=${l2[d3cold]:-} d0=${l2[d0]:-}
+	check "$tapf" l2_reached_init "$([ -n "$b" ]; echo $?)" "L2 did not report its boot"
+	check "$tapf" l2_marker_written "$([ "$(field "$m" marker)" = ok ]; echo $?)" "marker: $(field "$m" marker)"
+	check "$tapf" l2_device_d3cold "$([ "$(field "$c" power_state)" = D3cold ]; echo $?)" "L2 sees power_state=$(field "$c" power_state)"
+	check "$tapf" l1_device_d3cold "$([ "$(get d3cold 4)" = D3cold ]; echo $?)" "L1 sees $(get d3cold 4)"
+	check "$tapf" l1_device_runtime_suspended_in_d3cold "$([ "$(get d3cold 5)" = suspended ]; echo $?)" "L1 sees runtime_status=$(get d3cold 5)"
+	check "$tapf" l2_device_d0_after_on "$([ "$(field "$d0" power_state)" = D0 ]; echo $?)" "L2 sees power_state=$(field "$d0" power_state) after _ON"
+	check "$tapf" l2_pmcsr_reads_d0 "$([ -n "$d0" ] && [ $(($(field "$d0" pmcsr) & 3)) = 0 ]; echo $?)" "L2 reads PMCSR $(field "$d0" pmcsr)"
+	check "$tapf" l2_state_lost "$([ "$(field "$d0" marker)" = lost ]; echo $?)" "marker $(field "$d0" marker) across D3cold"
+	check "$tapf" l2_device_works_in_d0 "$([ "$(field "$d0" scratch)" = ok ]; echo $?)" "BAR register write/read back: $(field "$d0" scratch)"
+	check "$tapf" l1_device_d0_active "$([ "$(get d0 4)/$(get d0 5)" = D0/active ]; echo $?)" "L1 sees $(get d0 4)/$(get d0 5)"
+	check "$tapf" l2_powered_off "$([ "$qrc" = 0 ]; echo $?)" "QEMU exit status $qrc"
+	check "$tapf" l1_device_idle_after_release "$(case $(get idle_again 4)/$(get idle_again 5) in D3hot/suspended|D3cold/suspended) echo 0 ;; *) echo 1 ;; esac)" "L1 sees $(get idle_again 4)/$(get idle_again 5)"
+	check "$tapf" l1_next_user_selftest "$strc" "vfio_pci_device_test on the device after release: exit $strc"
+	check "$tapf" l1_qemu_log_clean "$(! grep -qiE 'error|warn' "$out/$name-qemu.log"; echo $?)" "QEMU: $(head -n 3 "$out/$name-qemu.log")"
+	"$VFIO_PM_TOP/scripts/scan-log.sh" "$out/$name-l2-console.log" >"$out/$name-l2-scan.log" 2>&1
+	check "$tapf" l2_log_clean $? "L2's kernel log has a report: $(head -n 3 "$out/$name-l2-scan.log")"
+	sed -i "1i TAP version 13\n1..$ntap" "$tapf"
+	if grep -q '^not ok' "$tapf"; then
+		rc_all=1
+		echo 1 >"${tapf%.tap}.rc"
+	else
+		echo 0 >"${tapf%.tap}.rc"
+	fi
+	echo "nested: $name (D3cold walk): $(grep -c '^ok' "$tapf") ok, $(grep -c '^not ok' "$tapf") not ok"
+	column -t -s $'\t' "$tsv" | sed 's/^/  /'
+}
+
 rc_all=0
 for name in "${devices[@]}"; do
 	var=VFIO_PM_BDF_$name
 	bdf=${!var:-}
 	[ -n "$bdf" ] || { echo "nested: no $name device"; rc_all=1; continue; }
 	tsv=$out/$name.tsv tapf=$out/nested_walk@$name.tap
+	[ $mode = d3cold ] && tsv=$out/$name-d3cold.tsv tapf=$out/nested_d3cold@$name.tap
 	ntap=0
 	: >"$tapf"
 	printf 't_ms\tstep\tl2\tdev_power\tdev_runtime\tdev_suspended_ms\tl1_pmcsr\tport_power\tport_runtime\n' >"$tsv"
@@ -100,22 +142,28 @@ for name in "${devices[@]}"; do
 	}
 	t0=$(ms)
 	row idle "-"
+	end=${ends[$name]}
 	work=/tmp/nested-$name
 	rm -rf "$work"
 	mkdir -p "$work"
 	mkfifo "$work/ctl.in" "$work/ctl.out"
 	exec 3<>"$work/ctl.out" 4<>"$work/ctl.in"
-	qemu-system-x86_64 -machine q35 -accel tcg,thread=single -cpu max -smp 1 -m 256M \
+	l2args= devopt=
+	if [ $mode = d3cold ]; then
+		l2args="l2pm.mode=d3cold vfio.enable_unsafe_noiommu_mode=1"
+		devopt=,x-acpi-pm=on
+		end=poweroff
+	fi
+	"$qemu" -machine q35 -accel tcg,thread=single -cpu max -smp 1 -m 256M \
 		-nodefaults -display none -vga none -no-reboot -monitor none -bios /usr/share/qemu/qboot.rom \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0,115200 panic=-1 loglevel=4 l2pm.id=${ids[$name]} l2pm.bar=${regs[$name]} l2pm.scratch=${scratch[$name]}" \
+		-append "console=ttyS0,115200 panic=-1 loglevel=4 l2pm.id=${ids[$name]} l2pm.bar=${regs[$name]} l2pm.scratch=${scratch[$name]} $l2args" \
 		-serial file:"$out/$name-l2-console.log" -chardev pipe,id=ctl,path="$work/ctl" \
-		-serial chardev:ctl -device vfio-pci,host="$bdf" \
+		-serial chardev:ctl -device vfio-pci,host="$bdf"$devopt \
 		>"$out/$name-qemu.log" 2>&1 &
 	qpid=$!
 	declare -A l2=()
 	steps=()
-	end=${ends[$name]}
 	while :; do
 		if ! IFS= read -r -t 600 line <&3; then
 			echo "nested: $name: no word from L2 for 600 s"
@@ -168,6 +216,10 @@ for name in "${devices[@]}"; do
 	row "rebound_selftest" "vfio_pci_device_test_rc=$strc $(grep -o '^# Totals.*' "$st.tap" | sed 's/^# //; s/ /_/g')"
 
 	# The checks.
+	if [ $mode = d3cold ]; then
+		d3cold_checks
+		continue
+	fi
 	b=${l2[boot]:-} d3=${l2[d3hot]:-} d0=${l2[d0]:-} rs=${l2[kernel_pm_reset]:-} h=${l2[hold]:-}
 	check "$tapf" l2_reached_init "$([ -n "$b" ]; echo $?)" "L2 did not report its boot"
 	bar0=$(field "$b" bar)

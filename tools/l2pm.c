@@ -21,6 +21,17 @@
  * Exit status 0 when every step ran; the host side judges the values.
  * After the last step ("hold") the device is left in D3hot: the host either
  * kills this guest's QEMU or answers "poweroff".
+ *
+ *   l2pm CTL-TTY VENDOR:DEVICE BAR-OFFSET SCRATCH-OFFSET d3cold
+ *
+ * The D3cold walk instead lets the guest's own ACPI power the device off:
+ * a marker goes to the scratch register, the device is bound to vfio-pci
+ * (noiommu), which runtime suspends an unused device, and the PCI core
+ * picks D3cold through the device's _PR3, calling the power resource's
+ * _OFF (QEMU's x-acpi-pm).  Unbinding resumes it through _ON; back in D0
+ * the marker is gone (the host powered the device off) and the device
+ * works.  No config space is read while the device is off: a sysfs config
+ * read would resume it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -150,6 +161,25 @@ static double set_state(unsigned int state)
 	return now_ms() - t0;
 }
 
+/* A step that reads nothing from the device, which may be powered off */
+static void step_quiet(const char *name, const char *fmt, ...)
+{
+	char extra[200] = "", ans[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(extra, sizeof(extra), fmt, ap);
+	va_end(ap);
+	dprintf(ctl, "STEP %s %s\n", name, extra);
+	printf("l2pm: step %s done\n", name);
+	fflush(stdout);
+	wait_answer(ans, sizeof(ans));
+	if (!strcmp(ans, "poweroff"))
+		exit(0);
+	if (strcmp(ans, "ok"))
+		die("unexpected answer '%s'", ans);
+}
+
 static int sysfs_write(const char *attr, const char *val)
 {
 	char path[400];
@@ -205,6 +235,83 @@ static void find_device(const char *id)
 		die("no device %s", id);
 }
 
+static void power_state(char *buf, size_t len)
+{
+	char path[400];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/power_state", dev);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		n = snprintf(buf, len, "unknown");
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+static int bus_write(const char *path, const char *val)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+#define MARKER 0x5a5a5000u
+
+static void d3cold_walk(void)
+{
+	const char *bdf = strrchr(dev, '/') + 1;
+	char state[32];
+	uint32_t val;
+	double t0;
+	int ret;
+
+	bar[scratch_off / 4] = MARKER;
+	val = bar[scratch_off / 4];
+	if (val == MARKER)
+		step("marker", "marker=ok");
+	else
+		step("marker", "marker=0x%08x", val);
+
+	ret = sysfs_write("driver_override", "vfio-pci");
+	if (!ret)
+		ret = bus_write("/sys/bus/pci/drivers_probe", bdf);
+	if (ret)
+		die("binding %s to vfio-pci: %s", bdf, strerror(-ret));
+	t0 = now_ms();
+	do {
+		usleep(50000);
+		power_state(state, sizeof(state));
+	} while (strcmp(state, "D3cold") && now_ms() - t0 < 20000);
+	step_quiet("d3cold", "power_state=%s wait_ms=%.0f", state,
+		   now_ms() - t0);
+
+	/* Unbinding resumes the device: the power resource's _ON */
+	t0 = now_ms();
+	ret = bus_write("/sys/bus/pci/drivers/vfio-pci/unbind", bdf);
+	if (ret)
+		die("unbinding %s from vfio-pci: %s", bdf, strerror(-ret));
+	power_state(state, sizeof(state));
+	cfg_write16(0x04, cfg_read(0x04, 2) | 0x2);
+	val = bar[scratch_off / 4];
+	bar[scratch_off / 4] = 0x12345000;
+	step("d0", "power_state=%s resume_ms=%.0f marker=%s scratch=%s", state,
+	     now_ms() - t0, val == MARKER ? "kept" : "lost",
+	     bar[scratch_off / 4] == 0x12345000 ? "ok" : "bad");
+
+	step("hold", "end=poweroff");
+	die("the host side did not end the run after hold");
+}
+
 int main(int argc, char **argv)
 {
 	char path[400];
@@ -213,8 +320,8 @@ int main(int argc, char **argv)
 	double ms;
 	int fd, ret;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: l2pm CTL-TTY VENDOR:DEVICE BAR-OFFSET SCRATCH-OFFSET\n");
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "d3cold"))) {
+		fprintf(stderr, "usage: l2pm CTL-TTY VENDOR:DEVICE BAR-OFFSET SCRATCH-OFFSET [d3cold]\n");
 		return 2;
 	}
 	ctl = open(argv[1], O_RDWR | O_NOCTTY);
@@ -251,6 +358,8 @@ int main(int argc, char **argv)
 
 	step("boot", "dev=%s nosoftrst=%d", strrchr(dev, '/') + 1,
 	     !!(cfg_read(pm + 4, 2) & 0x8));
+	if (argc == 6)
+		d3cold_walk();
 
 	ms = set_state(3);
 	step("d3hot", "write_ms=%.1f", ms);
