@@ -185,6 +185,34 @@ if [ $kasan = 0 ]; then
 	stage "nested guest's kernel (L2: base source, config/l2.config)"
 	"$here/build-kernel.sh" --l2 >"$logs/build-l2.log" 2>&1 || die "L2 kernel build" "$logs/build-l2.log"
 	ok
+	# The QEMU reference series (qemu-patches/), in a scratch tree of the
+	# cache as the kernel's: QEMU's checkpatch and a build at each patch.
+	stage "QEMU reference series (qemu-patches/): checkpatch, qemu-system-x86_64 at each patch"
+	qtree=$cache/qemu/src-series
+	VFIO_PM_QEMU_TREE=$qtree FORCE=1 "$here/qemu-tree.sh" >"$logs/qemu-tree.log" 2>&1 ||
+		die "qemu-patches/ do not apply to QEMU 10.0.2" "$logs/qemu-tree.log"
+	mapfile -t qcommits < <(git -C "$qtree" rev-list --reverse base..master)
+	qn=0
+	for c in "${qcommits[@]}"; do
+		qn=$((qn + 1))
+		q="patch $qn/${#qcommits[@]} ($(git -C "$qtree" log -1 --format=%s "$c" | cut -c1-40))"
+		(cd "$qtree" && ./scripts/checkpatch.pl "$c~1..$c") >"$logs/qemu-checkpatch-$qn.log" 2>&1
+		# A human submitter adds the Signed-off-by; nothing else may show
+		if grep -E '^(ERROR|WARNING):' "$logs/qemu-checkpatch-$qn.log" |
+			grep -qv '^ERROR: Missing Signed-off-by: line(s)$'; then
+			check_line "$q: checkpatch" FAILED
+			cat "$logs/qemu-checkpatch-$qn.log"
+			die "QEMU checkpatch: patch $qn" "$logs/qemu-checkpatch-$qn.log"
+		fi
+		git -C "$qtree" checkout -q "$c"
+		VFIO_PM_QEMU_TREE=$qtree "$here/build-qemu.sh" >"$logs/qemu-build-$qn.log" 2>&1 ||
+			{ check_line "$q: build" FAILED; die "QEMU build at patch $qn" "$logs/qemu-build-$qn.log"; }
+		check_line "$q" "ok (checkpatch: only the missing Signed-off-by; builds)"
+	done
+	git -C "$qtree" checkout -q master
+	qemu_bin=$(VFIO_PM_QEMU_TREE=$qtree "$here/build-qemu.sh" 2>"$logs/qemu-build.log") ||
+		die "QEMU build" "$logs/qemu-build.log"
+	ok "$qemu_bin"
 fi
 stage "VFIO selftests build (patched tree, its own uAPI headers)"
 bin=$("$here/build-selftests.sh" 2>"$logs/selftests-build.log") || die "selftests build" "$logs/selftests-build.log"
@@ -296,7 +324,7 @@ while read -r name kern plat lane rtests modes envs; do
 	g_tag[$name]=$plat
 	[ "$kern" = nopm ] && g_tag[$name]=nopm
 	case $rtests in
-	@nested | @runner) [ $kasan = 1 ] && continue ;;
+	@nested | @nested-d3cold | @runner) [ $kasan = 1 ] && continue ;;
 	@*) ;;
 	*)
 		mapfile -t t < <(row_tests "$rtests")
@@ -330,7 +358,7 @@ need_tools() {
 for name in "${guests[@]}"; do
 	case ${g_tests[$name]} in
 	@faults | @proof) need_tools ;;
-	@nested)
+	@nested | @nested-d3cold)
 		l2_initrd=$("$here/l2-initramfs.sh" 2>"$logs/l2-initramfs.log") || die "nested guest's initramfs" "$logs/l2-initramfs.log"
 		l2_kernel=$cache/out/l2/arch/x86/boot/bzImage
 		;;
@@ -358,6 +386,15 @@ run_guest() { # name
 		# under TCG in TCG would take most of an hour).
 		"$here/vm.sh" --kernel "${g_kernel[$name]}" --topology "${g_plat[$name]}" --results "$logs/vm-$name" --timeout 1500 --stall 600 \
 			-- env VFIO_PM_L2_KERNEL="$l2_kernel" "$top/guest/nested.sh" "$l2_initrd" "$bin" igb nvme >"$logs/vm-$name.out" 2>&1
+		echo "$? $(($(date +%s) - start))" >"$logs/vm-$name.rc"
+		;;
+	@nested-d3cold)
+		# The QEMU series in the guest assigns igb with x-acpi-pm=on: the
+		# nested guest's ACPI powers it off and on (guest/nested.sh).
+		# On the base kernel QEMU offers no power resource.
+		"$here/vm.sh" --kernel "${g_kernel[$name]}" $([ "${g_kernel[$name]}" = "$cache/out/base/arch/x86/boot/bzImage" ] && echo --base) \
+			--topology "${g_plat[$name]}" --results "$logs/vm-$name" --timeout 900 --stall 600 \
+			-- env VFIO_PM_L2_KERNEL="$l2_kernel" VFIO_PM_NESTED_QEMU="$qemu_bin" "$top/guest/nested.sh" "$l2_initrd" "$bin" igb >"$logs/vm-$name.out" 2>&1
 		echo "$? $(($(date +%s) - start))" >"$logs/vm-$name.rc"
 		;;
 	@proof) ;;
@@ -402,6 +439,11 @@ for name in "${guests[@]}"; do
 		finish_run "$name" "QEMU in the guest assigns igb and nvme to a nested guest" \
 			"nested walk-through failed" "nested run took %ds; L1 and L2 logs clean" nested \
 			"$logs"/vm-$name/nested/*-l2-console.log
+		;;
+	@nested-d3cold)
+		finish_run "$name" "the QEMU series in the guest: a nested guest's ACPI powers igb off and on (x-acpi-pm)" \
+			"nested D3cold walk failed" "nested D3cold run took %ds; L1 and L2 logs clean" nested-d3cold \
+			"$logs"/vm-$name/nested-d3cold/*-l2-console.log
 		;;
 	@runner)
 		finish_run "$name" "the default programs through the kselftest runner" \

@@ -37,15 +37,24 @@ if [ -d "$tree/.git" ] && [ "${FORCE:-0}" != 1 ]; then
 		exit 0
 	fi
 fi
-rm -rf "$tree"
-mkdir -p "$(dirname "$tree")"
-git clone -q --no-checkout "$repo" "$tree"
-cd "$tree"
-git config gc.auto 0
-git tag -f base "$(git -C "$repo" rev-parse base)" >/dev/null
-git checkout -q -B master base
-git config user.name "vfio-pci-pm developers"
-git config user.email "vfio-pci-pm@localhost"
+if [ -d "$tree/.git" ]; then
+	# Back to the base in place: files the series does not touch keep
+	# their times, so the build directory rebuilds only what changed.
+	cd "$tree"
+	git am --abort >/dev/null 2>&1 || true
+	git checkout -q -f -B master base
+	git clean -q -fdx
+else
+	rm -rf "$tree"
+	mkdir -p "$(dirname "$tree")"
+	git clone -q --no-checkout "$repo" "$tree"
+	cd "$tree"
+	git config gc.auto 0
+	git tag -f base "$(git -C "$repo" rev-parse base)" >/dev/null
+	git checkout -q -B master base
+	git config user.name "vfio-pci-pm developers"
+	git config user.email "vfio-pci-pm@localhost"
+fi
 n=0
 if [ -f "$top/qemu-patches/series" ]; then
 	while read -r p; do
