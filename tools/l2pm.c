@@ -22,7 +22,7 @@
  * After the last step ("hold") the device is left in D3hot: the host either
  * kills this guest's QEMU or answers "poweroff".
  *
- *   l2pm CTL-TTY VENDOR:DEVICE BAR-OFFSET SCRATCH-OFFSET d3cold
+ *   l2pm CTL-TTY VENDOR:DEVICE BAR-OFFSET SCRATCH-OFFSET d3cold PORT
  *
  * The D3cold walk instead lets the guest's own ACPI power the device off:
  * a marker goes to the scratch register, the device is bound to vfio-pci
@@ -31,7 +31,10 @@
  * _OFF (QEMU's x-acpi-pm).  Unbinding resumes it through _ON; back in D0
  * the marker is gone (the host powered the device off) and the device
  * works.  No config space is read while the device is off: a sysfs config
- * read would resume it.
+ * read would resume it.  Bad input first goes straight to the power
+ * resource's I/O port (PORT, the sixth argument): _OFF while the device is
+ * in D0 and _ON while on, then a repeated _OFF while off; _STA must stay
+ * consistent (sta=...).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <termios.h>
 #include <time.h>
@@ -267,7 +271,7 @@ static int bus_write(const char *path, const char *val)
 
 #define MARKER 0x5a5a5000u
 
-static void d3cold_walk(void)
+static void d3cold_walk(unsigned int port)
 {
 	const char *bdf = strrchr(dev, '/') + 1;
 	char state[32];
@@ -282,6 +286,19 @@ static void d3cold_walk(void)
 	else
 		step("marker", "marker=0x%08x", val);
 
+	/* Bad input: _OFF in D0 (no PMCSR D3hot first), then _ON while on */
+	if (ioperm(port, 1, 1))
+		die("ioperm 0x%x: %s", port, strerror(errno));
+	{
+		int s0 = inb(port) & 1, s1, s2;
+
+		outb(0, port);
+		s1 = inb(port) & 1;
+		outb(1, port);
+		s2 = inb(port) & 1;
+		step("bad_input", "sta=%d%d%d", s0, s1, s2);
+	}
+
 	ret = sysfs_write("driver_override", "vfio-pci");
 	if (!ret)
 		ret = bus_write("/sys/bus/pci/drivers_probe", bdf);
@@ -292,8 +309,16 @@ static void d3cold_walk(void)
 		usleep(50000);
 		power_state(state, sizeof(state));
 	} while (strcmp(state, "D3cold") && now_ms() - t0 < 20000);
-	step_quiet("d3cold", "power_state=%s wait_ms=%.0f", state,
-		   now_ms() - t0);
+	{
+		double wait = now_ms() - t0;
+		int s0 = inb(port) & 1, s1;
+
+		/* Bad input: a repeated _OFF while off */
+		outb(0, port);
+		s1 = inb(port) & 1;
+		step_quiet("d3cold", "power_state=%s wait_ms=%.0f sta=%d%d",
+			   state, wait, s0, s1);
+	}
 
 	/* Unbinding resumes the device: the power resource's _ON */
 	t0 = now_ms();
@@ -301,11 +326,12 @@ static void d3cold_walk(void)
 	if (ret)
 		die("unbinding %s from vfio-pci: %s", bdf, strerror(-ret));
 	power_state(state, sizeof(state));
+	ret = inb(port) & 1;
 	cfg_write16(0x04, cfg_read(0x04, 2) | 0x2);
 	val = bar[scratch_off / 4];
 	bar[scratch_off / 4] = 0x12345000;
-	step("d0", "power_state=%s resume_ms=%.0f marker=%s scratch=%s", state,
-	     now_ms() - t0, val == MARKER ? "kept" : "lost",
+	step("d0", "power_state=%s resume_ms=%.0f sta=%d marker=%s scratch=%s",
+	     state, now_ms() - t0, ret, val == MARKER ? "kept" : "lost",
 	     bar[scratch_off / 4] == 0x12345000 ? "ok" : "bad");
 
 	step("hold", "end=poweroff");
@@ -320,8 +346,8 @@ int main(int argc, char **argv)
 	double ms;
 	int fd, ret;
 
-	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "d3cold"))) {
-		fprintf(stderr, "usage: l2pm CTL-TTY VENDOR:DEVICE BAR-OFFSET SCRATCH-OFFSET [d3cold]\n");
+	if (argc != 5 && !(argc == 7 && !strcmp(argv[5], "d3cold"))) {
+		fprintf(stderr, "usage: l2pm CTL-TTY VENDOR:DEVICE BAR-OFFSET SCRATCH-OFFSET [d3cold PORT]\n");
 		return 2;
 	}
 	ctl = open(argv[1], O_RDWR | O_NOCTTY);
@@ -358,8 +384,8 @@ int main(int argc, char **argv)
 
 	step("boot", "dev=%s nosoftrst=%d", strrchr(dev, '/') + 1,
 	     !!(cfg_read(pm + 4, 2) & 0x8));
-	if (argc == 6)
-		d3cold_walk();
+	if (argc == 7)
+		d3cold_walk(strtoul(argv[6], NULL, 0));
 
 	ms = set_state(3);
 	step("d3hot", "write_ms=%.1f", ms);
