@@ -10,7 +10,9 @@ top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 tree=${VFIO_PM_QEMU_TREE:-$top/build/qemu}
 [ -d "$tree/.git" ] || "$here/qemu-tree.sh" >&2
-out=$cache/qemu/out
+# A build directory per tree (build/qemu, make check's scratch tree), so
+# switching between them rebuilds nothing
+out=$cache/qemu/out-$(basename "$tree")
 bin=$out/qemu-system-x86_64
 
 export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}

@@ -113,4 +113,49 @@ echo "(-device vfio-pci); L1 runs the kernel under test, L2 a small kernel of it
 echo "options), both under TCG; root ports with runtime PM (hotplug=off, pcie_port_pm=force).  t = seconds since"
 echo "L1 started L2's QEMU.  \"+Nms\": L1 runtime-suspended time added during the step."
 "$here/nested-table.py" "${res[base]}" "${res[patched]}" || status=1
+
+# The guest-driven D3cold beside it: the QEMU reference series
+# (qemu-patches/, build/qemu) assigns igb with x-acpi-pm=on on the D3cold
+# platform; L2's own ACPI powers the device off (_OFF) and on (_ON).
+echo
+echo "Guest-driven D3cold: building the QEMU series (qemu-patches/; about 5 minutes the first time)..."
+[ -d "$top/build/qemu/.git" ] || "$here/qemu-tree.sh" >/dev/null
+qemu_bin=$("$here/build-qemu.sh")
+l2=$("$here/l2-initramfs.sh")
+declare -A dres=([base]=$top/build/results/nested-d3cold-base [patched]=$top/build/results/nested-d3cold)
+dhalf() { # variant
+	local v=$1 r=0
+	rm -rf "${dres[$v]}"
+	"$here/vm.sh" ${opt[$v]} --topology d3cold --results "${dres[$v]}" --timeout 900 --stall 600 \
+		-- env VFIO_PM_L2_KERNEL="$cache/out/l2/arch/x86/boot/bzImage" VFIO_PM_NESTED_QEMU="$qemu_bin" \
+		"$top/guest/nested.sh" "$l2" "$cache/selftests/$v" igb >"${dres[$v]}.log" 2>&1 || r=$?
+	echo "$r" >"${dres[$v]}.rc"
+}
+t1=$(date +%s)
+if [ "$(nproc)" -ge 2 ]; then
+	echo "base and patched side by side (d3cold topology, about 100 s)"
+	dhalf base &
+	dhalf patched &
+	wait
+else
+	echo "base, then patched (d3cold topology, about 100 s each)"
+	dhalf base
+	dhalf patched
+fi
+echo "D3cold walk-through: $(($(date +%s) - t1)) s"
+echo
+echo "Guest-driven D3cold: the QEMU series in L1 assigns igb to L2 with x-acpi-pm=on (an ACPI power"
+echo "resource, _PR0/_PR3, in L2's ACPI); L2 binds it to vfio-pci (no IOMMU), which runtime suspends it,"
+echo "and L2's PCI core picks D3cold: _OFF; L2 unbinds it: _ON.  Before that, L2 writes bad input"
+echo "straight to the power resource's port (sta: what _STA read).  L1's view after each step:"
+for v in base patched; do
+	echo
+	echo "$v kernel in L1: $(grep -o 'nested: igb (D3cold walk.*' "${dres[$v]}.log" || echo "no result (see ${dres[$v]#"$top"/}.log)")"
+	grep -h 'x-acpi-pm\|power resource' "${dres[$v]}"/nested-d3cold/igb-qemu.log 2>/dev/null | sed 's/^qemu-system-x86_64: /  QEMU: /'
+	f=${dres[$v]}/nested-d3cold/igb-d3cold.tsv
+	[ -f "$f" ] && cut -f2,3,4,5 "$f" | sed 's/ qemu_alive=[01]//; s/pmcsr=0x[0-9a-f]* bar=0x[0-9a-f]* //' |
+		column -t -s $'\t' | sed 's/^/  /'
+	read -r r <"${dres[$v]}.rc"
+	[ "$r" = 0 ] || status=1
+done
 exit $status
