@@ -151,7 +151,7 @@ echo "straight to the power resource's port (sta: what _STA read).  L1's view af
 for v in base patched; do
 	echo
 	echo "$v kernel in L1: $(grep -o 'nested: igb (D3cold walk.*' "${dres[$v]}.log" || echo "no result (see ${dres[$v]#"$top"/}.log)")"
-	grep -h 'x-acpi-pm\|power resource' "${dres[$v]}"/nested-d3cold/igb-qemu.log 2>/dev/null | sed 's/^qemu-system-x86_64: /  QEMU: /'
+	grep -h 'x-acpi-pm\|power resource' "${dres[$v]}"/nested-d3cold/igb-qemu.log 2>/dev/null | sed 's/^qemu-system-x86_64: //; s/^/  QEMU: /'
 	f=${dres[$v]}/nested-d3cold/igb-d3cold.tsv
 	[ -f "$f" ] && cut -f2,3,4,5 "$f" | sed 's/ qemu_alive=[01]//; s/pmcsr=0x[0-9a-f]* bar=0x[0-9a-f]* //' |
 		column -t -s $'\t' | sed 's/^/  /'
