@@ -112,7 +112,7 @@ d3cold_checks() {
 		check "$tapf" l2_powered_off "$([ "$qrc" = 0 ]; echo $?)" "QEMU exit status $qrc"
 		check "$tapf" l1_next_user_selftest "$strc" "vfio_pci_device_test on the device after release: exit $strc"
 		check "$tapf" l1_qemu_log_clean "$(! grep -v "$nofeat" "$out/$name-qemu.log" | grep -qiE 'error|warn'; echo $?)" "QEMU: $(head -n 3 "$out/$name-qemu.log")"
-		d3cold_checks_end
+		checks_end " (D3cold walk, base kernel)"
 		return
 	fi
 	check "$tapf" l2_device_d3cold "$([ "$(field "$c" power_state)" = D3cold ]; echo $?)" "L2 sees power_state=$(field "$c" power_state)"
@@ -131,9 +131,10 @@ d3cold_checks() {
 	check "$tapf" l2_bad_input_sta_consistent "$([ "$(field "${l2[bad_input]:-}" sta)/$(field "$c" sta)/$(field "$d0" sta)" = 111/00/1 ]; echo $?)" "_STA read $(field "${l2[bad_input]:-}" sta) (D0: _OFF, _ON), $(field "$c" sta) (D3cold: repeated _OFF), $(field "$d0" sta) (after _ON); expected 111/00/1"
 	check "$tapf" l1_qemu_warns_bad_input "$(grep -q "_OFF while the device is not in D3hot" "$out/$name-qemu.log" && grep -q "_OFF while already off" "$out/$name-qemu.log"; echo $?)" "QEMU's log lacks a warning: $(head -n 3 "$out/$name-qemu.log")"
 	check "$tapf" l1_qemu_log_clean "$(! grep -vE "_OFF while the device is not in D3hot|_OFF while already off" "$out/$name-qemu.log" | grep -qiE 'error|warn'; echo $?)" "QEMU: $(head -n 3 "$out/$name-qemu.log")"
-	d3cold_checks_end
+	checks_end " (D3cold walk)"
 }
-d3cold_checks_end() {
+# L2's log scanned, the TAP file finished, its summary and the timeline
+checks_end() { # what-after-the-name extra-summary
 	"$VFIO_PM_TOP/scripts/scan-log.sh" "$out/$name-l2-console.log" >"$out/$name-l2-scan.log" 2>&1
 	check "$tapf" l2_log_clean $? "L2's kernel log has a report: $(head -n 3 "$out/$name-l2-scan.log")"
 	sed -i "1i TAP version 13\n1..$ntap" "$tapf"
@@ -143,7 +144,7 @@ d3cold_checks_end() {
 	else
 		echo 0 >"${tapf%.tap}.rc"
 	fi
-	echo "nested: $name (D3cold walk$([ "$variant" = base ] && echo ", base kernel")): $(grep -c '^ok' "$tapf") ok, $(grep -c '^not ok' "$tapf") not ok"
+	echo "nested: $name$1: $(grep -c '^ok' "$tapf") ok, $(grep -c '^not ok' "$tapf") not ok${2:-}"
 	column -t -s $'\t' "$tsv" | sed 's/^/  /'
 }
 
@@ -283,16 +284,6 @@ for name in "${devices[@]}"; do
 	# Released, vfio-pci takes the unused device back to idle D3hot.
 	check "$tapf" l1_device_idle_after_release "$(case $(get idle_again 4)/$(get idle_again 5) in D3hot/suspended|D3cold/suspended) echo 0 ;; *) echo 1 ;; esac)" "L1 sees $(get idle_again 4)/$(get idle_again 5)"
 	check "$tapf" l1_next_user_selftest "$strc" "vfio_pci_device_test on the device after release: exit $strc"
-	"$VFIO_PM_TOP/scripts/scan-log.sh" "$out/$name-l2-console.log" >"$out/$name-l2-scan.log" 2>&1
-	check "$tapf" l2_log_clean $? "L2's kernel log has a report: $(head -n 3 "$out/$name-l2-scan.log")"
-	sed -i "1i TAP version 13\n1..$ntap" "$tapf"
-	if grep -q '^not ok' "$tapf"; then
-		rc_all=1
-		echo 1 >"${tapf%.tap}.rc"
-	else
-		echo 0 >"${tapf%.tap}.rc"
-	fi
-	echo "nested: $name: $(grep -c '^ok' "$tapf") ok, $(grep -c '^not ok' "$tapf") not ok, $(grep -c '# SKIP' "$tapf") known difference(s)"
-	column -t -s $'\t' "$tsv" | sed 's/^/  /'
+	checks_end "" ", $(grep -c '# SKIP' "$tapf") known difference(s)"
 done
 exit $rc_all
