@@ -82,26 +82,12 @@ for i in "${!commits[@]}"; do
 	stage "patch $((i + 1))/${#commits[@]}: $p"
 	(cd "$tree" && ./scripts/checkpatch.pl --strict $codespell --terse --show-types \
 		--ignore MISSING_SIGN_OFF,NO_AUTHOR_SIGN_OFF "$top/patches/$p") >"$logs/checkpatch-$p.log" 2>&1
-	# checkpatch asks of every patch that adds a file whether MAINTAINERS
-	# needs updating; the answer is no when an existing entry covers each
-	# added file (get_maintainer.pl -f names a maintainer other than THE
-	# REST's); the series then adds no line of its own for the file
-	uncovered= maint_q=
-	if [ "$(grep -oE '(ERROR|WARNING|CHECK):[A-Z_]+' "$logs/checkpatch-$p.log" | sort -u)" = WARNING:FILE_PATH_CHANGES ]; then
-		for f in $(git -C "$tree" show --diff-filter=A --name-only --format= "$c"); do
-			(cd "$tree" && scripts/get_maintainer.pl --no-git --no-git-fallback -f "$f" 2>/dev/null) |
-				grep -v '(maintainer:THE REST)' | grep -q '(maintainer:' || uncovered+=" $f"
-		done
-		[ -n "$uncovered" ] || maint_q="; MAINTAINERS covers the files it adds"
-		[ -n "$uncovered" ] || sed -i '/FILE_PATH_CHANGES/d' "$logs/checkpatch-$p.log"
-	fi
 	if grep -qE '(ERROR|WARNING|CHECK):' "$logs/checkpatch-$p.log"; then
 		check_line "checkpatch --strict $codespell" FAILED
 		cat "$logs/checkpatch-$p.log"
-		[ -z "$uncovered" ] || echo "no MAINTAINERS entry covers:$uncovered"
 		die "checkpatch --strict: $p" "$logs/checkpatch-$p.log"
 	fi
-	check_line "checkpatch --strict $codespell" "ok (only the missing Signed-off-by, expected$maint_q)"
+	check_line "checkpatch --strict $codespell" "ok (only the missing Signed-off-by, expected)"
 	"$here/build-kernel.sh" --rev "$c" --log "$logs/build-$p.log" >/dev/null 2>"$logs/build-$p.err" ||
 		{ check_line "kernel build (W=1 + sparse for drivers/vfio)" FAILED; cat "$logs/build-$p.err"; die "kernel build at $p" "$logs/build-$p.log"; }
 	check_line "kernel build (W=1 + sparse for drivers/vfio)" ok
@@ -164,10 +150,11 @@ fi
 if [ ${#commits[@]} -gt 0 ]; then
 	(cd "$tree" && scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
 		"${files[@]/#/$top/patches/}") >"$logs/get_maintainer.log" 2>&1 || true
-	if ! grep -q 'Alex Williamson' "$logs/get_maintainer.log" || ! grep -q 'kvm@vger.kernel.org' "$logs/get_maintainer.log"; then
+	if ! grep -q 'Alex Williamson' "$logs/get_maintainer.log" || ! grep -q 'kvm@vger.kernel.org' "$logs/get_maintainer.log" ||
+		! grep -q 'linux-pm@vger.kernel.org' "$logs/get_maintainer.log"; then
 		check_line "get_maintainer.pl on the series" FAILED
 		cat "$logs/get_maintainer.log"
-		die "get_maintainer.pl does not name the VFIO maintainer and list" "$logs/get_maintainer.log"
+		die "get_maintainer.pl does not name the VFIO maintainer, kvm and linux-pm" "$logs/get_maintainer.log"
 	fi
 	check_line "get_maintainer.pl on the series" "ok ($(paste -sd, "$logs/get_maintainer.log" | sed 's/,/, /g'))"
 fi
