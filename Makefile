@@ -55,10 +55,10 @@ export:
 	@$(S)/export.sh
 
 qemu-tree: deps
-	@$(S)/qemu-tree.sh
+	@$(S)/tree.sh qemu
 
 qemu-export:
-	@$(S)/qemu-export.sh
+	@$(S)/export.sh qemu
 
 build/qemu/.git:
 	@$(MAKE) --no-print-directory qemu-tree

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${VFIO_PM_CACHE:-$HOME/.cache/vfio-pci-pm}
 tree=${VFIO_PM_QEMU_TREE:-$top/build/qemu}
-[ -d "$tree/.git" ] || "$here/qemu-tree.sh" >&2
+[ -d "$tree/.git" ] || "$here/tree.sh" qemu >&2
 # A build directory per tree (build/qemu, make check's scratch tree), so
 # switching between them rebuilds nothing
 out=$cache/qemu/out-$(basename "$tree")

@@ -176,7 +176,7 @@ if [ $kasan = 0 ]; then
 	# cache as the kernel's: QEMU's checkpatch and a build at each patch.
 	stage "QEMU reference series (qemu-patches/): checkpatch, qemu-system-x86_64 at each patch"
 	qtree=$cache/qemu/src-series
-	VFIO_PM_QEMU_TREE=$qtree FORCE=1 "$here/qemu-tree.sh" >"$logs/qemu-tree.log" 2>&1 ||
+	VFIO_PM_QEMU_TREE=$qtree FORCE=1 "$here/tree.sh" qemu >"$logs/qemu-tree.log" 2>&1 ||
 		die "qemu-patches/ do not apply to QEMU 10.0.2" "$logs/qemu-tree.log"
 	mapfile -t qcommits < <(git -C "$qtree" rev-list --reverse base..master)
 	qn=0

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Rewrite patches/ from build/linux's base..HEAD: numbered git format-patch
-# output with zero commit ids, a cover letter once there are patches, and
-# patches/series listing the order.  Running it twice gives identical files.
+# Rewrite a series' patch folder from its tree's base..HEAD (linux, the
+# default: build/linux to patches/; qemu: build/qemu to qemu-patches/; see
+# project.sh): numbered git format-patch output with zero commit ids, a
+# cover letter from the folder's cover-letter.txt once there are patches,
+# and a series file listing the order.  Running it twice gives identical
+# files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-tree=$top/build/linux
-[ -d "$tree/.git" ] || { echo "export: $tree missing; run 'make tree'" >&2; exit 1; }
-out=$top/patches
+. "$here/project.sh"
+tree=$top/build/$project
+[ -d "$tree/.git" ] || { echo "export: $tree missing; run 'make $label'" >&2; exit 1; }
+out=$patches
 n=$(git -C "$tree" rev-list --count base..HEAD)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -16,9 +20,9 @@ if [ "$n" -gt 0 ]; then
 		--numbered --cover-letter --base=base \
 		--subject-prefix="PATCH" \
 		-o "$tmp" base..HEAD
-	# The cover letter's body is kept in the repo (patches/cover-letter.txt):
-	# the first line is the subject, then a blank line, then the body.
-	text=$top/patches/cover-letter.txt
+	# The cover letter's body is kept in the repo (cover-letter.txt): the
+	# first line is the subject, then a blank line, then the body.
+	text=$out/cover-letter.txt
 	if [ ! -f "$text" ]; then
 		echo "export: write the cover letter in $text (subject, blank line, body)" >&2
 		exit 1
@@ -31,4 +35,4 @@ mkdir -p "$out"
 find "$out" -maxdepth 1 \( -name '*.patch' -o -name series \) -delete
 cp "$tmp"/*.patch "$out"/ 2>/dev/null || true
 (cd "$out" && ls -1 [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '^0000-' || true) >"$out/series"
-echo "export: $n patch(es) in patches/"
+echo "export: $n patch(es) in ${out#"$top"/}/"

@@ -119,7 +119,7 @@ echo "L1 started L2's QEMU.  \"+Nms\": L1 runtime-suspended time added during th
 # platform; L2's own ACPI powers the device off (_OFF) and on (_ON).
 echo
 echo "Guest-driven D3cold: building the QEMU series (qemu-patches/; about 5 minutes the first time)..."
-[ -d "$top/build/qemu/.git" ] || "$here/qemu-tree.sh" >/dev/null
+[ -d "$top/build/qemu/.git" ] || "$here/tree.sh" qemu >/dev/null
 qemu_bin=$("$here/build-qemu.sh")
 l2=$("$here/l2-initramfs.sh")
 declare -A dres=([base]=$top/build/results/nested-d3cold-base [patched]=$top/build/results/nested-d3cold)
