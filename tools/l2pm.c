@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,18 +135,21 @@ static void wait_answer(char *ans, size_t len)
 	ans[n] = 0;
 }
 
-static void step(const char *name, const char *fmt, ...)
+/*
+ * Report a step to L1 and wait for its answer.  The step's line carries
+ * PMCSR and the marker register unless the device may be powered off
+ * (quiet: nothing is read from it).
+ */
+static void vstep(bool quiet, const char *name, const char *fmt, va_list ap)
 {
-	char extra[200] = "", ans[64];
-	va_list ap;
+	char extra[200] = "", dev_regs[64] = "", ans[64];
 
-	if (fmt) {
-		va_start(ap, fmt);
+	if (fmt)
 		vsnprintf(extra, sizeof(extra), fmt, ap);
-		va_end(ap);
-	}
-	dprintf(ctl, "STEP %s pmcsr=0x%04x bar=0x%08x%s%s\n", name,
-		cfg_read(pm + 4, 2), bar[bar_off / 4], *extra ? " " : "", extra);
+	if (!quiet)
+		snprintf(dev_regs, sizeof(dev_regs), " pmcsr=0x%04x bar=0x%08x",
+			 cfg_read(pm + 4, 2), bar[bar_off / 4]);
+	dprintf(ctl, "STEP %s%s%s%s\n", name, dev_regs, *extra ? " " : "", extra);
 	printf("l2pm: step %s done\n", name);
 	fflush(stdout);
 	wait_answer(ans, sizeof(ans));
@@ -153,6 +157,25 @@ static void step(const char *name, const char *fmt, ...)
 		exit(0);
 	if (strcmp(ans, "ok"))
 		die("unexpected answer '%s'", ans);
+}
+
+static void step(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstep(false, name, fmt, ap);
+	va_end(ap);
+}
+
+/* A step that reads nothing from the device, which may be powered off */
+static void step_quiet(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstep(true, name, fmt, ap);
+	va_end(ap);
 }
 
 static double set_state(unsigned int state)
@@ -163,25 +186,6 @@ static double set_state(unsigned int state)
 	/* Keep the other bits; PME_Status is write-1-to-clear: leave it. */
 	cfg_write16(pm + 4, (v & ~0x8003) | state);
 	return now_ms() - t0;
-}
-
-/* A step that reads nothing from the device, which may be powered off */
-static void step_quiet(const char *name, const char *fmt, ...)
-{
-	char extra[200] = "", ans[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(extra, sizeof(extra), fmt, ap);
-	va_end(ap);
-	dprintf(ctl, "STEP %s %s\n", name, extra);
-	printf("l2pm: step %s done\n", name);
-	fflush(stdout);
-	wait_answer(ans, sizeof(ans));
-	if (!strcmp(ans, "poweroff"))
-		exit(0);
-	if (strcmp(ans, "ok"))
-		die("unexpected answer '%s'", ans);
 }
 
 static int sysfs_write(const char *attr, const char *val)
