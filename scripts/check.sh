@@ -142,6 +142,10 @@ check_line "check-uapi.sh against base" "ok ($(tail -n 1 "$logs/check-uapi.log")
 	>"$logs/uapi-layout.log" 2>&1 ||
 	{ check_line "uAPI layouts and macros (pahole)" FAILED; cat "$logs/uapi-layout.log"; die "uAPI layout changed" "$logs/uapi-layout.log"; }
 check_line "uAPI layouts and macros (pahole)" "ok ($(tail -n 1 "$logs/uapi-layout.log"))"
+# Variant drivers that build only on other architectures (nvgrace-gpu)
+python3 "$here/ops-check.py" "$tree" >"$logs/ops-check.log" 2>&1 ||
+	{ check_line "variant drivers route POWER_POLICY (sources)" FAILED; cat "$logs/ops-check.log"; die "a variant driver lacks device_feature_no_resume" "$logs/ops-check.log"; }
+check_line "variant drivers route POWER_POLICY (sources)" "ok ($(tail -n 1 "$logs/ops-check.log"))"
 if [ -f "$tree/Documentation/driver-api/vfio-pci-pm.rst" ]; then
 	"$here/docs-check.sh" "$tree" "$base_src" "$top/build/docs" >"$logs/docs.log" 2>&1 ||
 		{ check_line "Sphinx build of vfio-pci-pm.rst" FAILED; cat "$logs/docs.log"; die "documentation build" "$logs/docs.log"; }
