@@ -207,10 +207,10 @@ if [ $kasan = 0 ]; then
 fi
 stage "VFIO selftests build (patched tree, its own uAPI headers)"
 bin=$("$here/build-selftests.sh" 2>"$logs/selftests-build.log") || die "selftests build" "$logs/selftests-build.log"
-# The programs run_tests runs, and the ones it leaves out but the guests
-# run (the stress test), not the benchmark (make bench)
+# The programs run_tests runs, and the one it leaves out but the guests
+# run (the stress test)
 mapfile -t tests < <(make -s -C "$cache/src/patched/tools/testing/selftests/vfio" -f Makefile -f - print-tests \
-	<<<'print-tests: ; @echo $(TEST_GEN_PROGS) $(filter-out %vfio_pci_pm_bench,$(TEST_GEN_PROGS_EXTENDED))' 2>/dev/null |
+	<<<'print-tests: ; @echo $(TEST_GEN_PROGS) $(TEST_GEN_PROGS_EXTENDED)' 2>/dev/null |
 	tr ' ' '\n' | sed 's#.*/##' | grep -v '^$')
 [ ${#tests[@]} -gt 0 ] || die "no selftests found"
 ok "${#tests[@]} test programs: ${tests[*]}"
