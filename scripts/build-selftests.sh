@@ -40,14 +40,14 @@ make -s -C "$src/tools/testing/selftests/vfio" OUTPUT="$bin" \
 	echo "build-selftests: failed" >&2
 	exit 1
 }
-# The bench (tools/vfio_pci_pm_bench.c) is the project's, not the series':
+# The bench (tools/libvfio/vfio_pci_pm_bench.c) is the project's, not the series':
 # it links the series' libvfio (the patched tree's; the base tree has no
 # power management helpers) and uses only uAPI both kernels have.
 if [ $variant = patched ]; then
 	st=$src/tools/testing/selftests
 	ccache gcc -isystem "$out/usr/include" -I"$st/vfio/lib/include" \
 		-I"$src/tools/include" -I"$st" -Wall -Werror -pthread \
-		"$top/tools/vfio_pci_pm_bench.c" $(find "$bin/libvfio" -name '*.o') \
+		"$top/tools/libvfio/vfio_pci_pm_bench.c" $(find "$bin/libvfio" -name '*.o') \
 		-luuid -o "$bin/vfio_pci_pm_bench" >>"$bin/build.log" 2>&1 || {
 		cat "$bin/build.log" >&2
 		echo "build-selftests: vfio_pci_pm_bench failed" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the bench's own small programs (tools/*.c) into the cache; prints the
-# directory.  They are compiled against the patched tree's uAPI headers
+# directory.  tools/libvfio/ holds the one that links the series' libvfio
+# (vfio_pci_pm_bench): scripts/build-selftests.sh builds it.  They are compiled against the patched tree's uAPI headers
 # (installed from the patched build, which must exist), so that they know
 # the series' new uAPI; what they compare with the base uses only uAPI the
 # base kernel has, and new uAPI fails cleanly on the base.
