@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build the bench's own small programs (tools/*.c) into the cache; prints the
-# directory.  tools/libvfio/ holds the one that links the series' libvfio
-# (vfio_pci_pm_bench): scripts/build-selftests.sh builds it.  They are compiled against the patched tree's uAPI headers
+# directory.  They are compiled against the patched tree's uAPI headers
 # (installed from the patched build, which must exist), so that they know
 # the series' new uAPI; what they compare with the base uses only uAPI the
-# base kernel has, and new uAPI fails cleanly on the base.
+# base kernel has, and new uAPI fails cleanly on the base.  The program in
+# tools/libvfio/ (vfio_pci_pm_bench) links the series' libvfio:
+# scripts/build-selftests.sh builds it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
