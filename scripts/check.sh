@@ -97,9 +97,11 @@ for i in "${!commits[@]}"; do
 	cp "$wlog" "$logs/vfio-warnings-$p.log"
 	new_keys "W=1 drivers/vfio" "$logs/base-w1.keys" "$logs/w1-$p.keys" "$logs/vfio-warnings-$p.log"
 	new_keys "sparse drivers/vfio" "$logs/base-sparse.keys" "$logs/sparse-$p.keys" "$logs/vfio-warnings-$p.log"
-	# A PCI core patch: the drivers/pci files it changes, compiled with
-	# W=1 and sparse on the base and at this patch, the same comparison.
-	mapfile -t pcic < <(git -C "$tree" diff --name-only --diff-filter=M "$c~1" "$c" -- 'drivers/pci/*.c')
+	# A PCI or PM core patch: the drivers/pci and drivers/base/power
+	# files it changes, compiled with W=1 and sparse on the base and at
+	# this patch, the same comparison.
+	mapfile -t pcic < <(git -C "$tree" diff --name-only --diff-filter=M "$c~1" "$c" -- \
+		'drivers/pci/*.c' 'drivers/base/power/*.c')
 	if [ ${#pcic[@]} -gt 0 ]; then
 		pcio=("${pcic[@]/%.c/.o}")
 		for v in base patched; do
@@ -110,7 +112,9 @@ for i in "${!commits[@]}"; do
 				C=1 CHECK="$here/sparse.sh" "${pcio[@]}" >"$logs/pci-$v-$p.log" 2>&1 ||
 				die "W=1 build of ${pcio[*]} ($v)" "$logs/pci-$v-$p.log"
 			for k in gcc sparse; do
-				"$here/warn-keys.sh" --$k "$logs/pci-$v-$p.log" "$vsrc" drivers/pci >"$logs/pci-$k-$v-$p.keys"
+				for d in drivers/pci drivers/base/power; do
+					"$here/warn-keys.sh" --$k "$logs/pci-$v-$p.log" "$vsrc" $d
+				done | sort >"$logs/pci-$k-$v-$p.keys"
 			done
 		done
 		new_keys "W=1 ${pcic[*]}" "$logs/pci-gcc-base-$p.keys" "$logs/pci-gcc-patched-$p.keys" "$logs/pci-patched-$p.log"
